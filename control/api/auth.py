@@ -1,0 +1,71 @@
+"""Local accounts: register, sign in, refresh, sign out, and who am I."""
+
+from __future__ import annotations
+
+from control.api.routing import ApiRouter, Context
+from control.auth import sessions
+from control.auth.passwords import hash_password, verify_password
+from control.errors import InvalidCredentials, NotFound
+from control.store import users
+from schemas.rest import LoginBody, LogoutBody, MeOut, OAuthIdentityOut, RefreshBody, RegisterBody, TokenPair
+
+router = ApiRouter("auth")
+
+
+async def _limit(ctx: Context, action: str, account: str) -> None:
+    """Per client IP and per account, so neither one address nor a botnet can hammer an account."""
+    settings = ctx.services.settings
+    for key in (f"{action}:ip:{ctx.client_ip}", f"{action}:account:{account.lower()}"):
+        await ctx.services.limiter.hit(key, settings.auth_rate_limit, settings.auth_rate_window_s)
+
+
+@router.post("/api/auth/register", summary="Create a local account", body=RegisterBody, response=TokenPair,
+             status=201, auth=False)
+async def register(ctx: Context, body: RegisterBody) -> TokenPair:
+    await _limit(ctx, "register", body.username)
+    password_hash = hash_password(body.password)
+    async with ctx.services.db.transaction() as conn:
+        user = await users.create_user(
+            conn,
+            username=body.username,
+            display_name=body.display_name or body.username,
+            email=body.email,
+            password_hash=password_hash,
+        )
+        return await sessions.issue_token_pair(conn, ctx.services, user)
+
+
+@router.post("/api/auth/login", summary="Sign in with username or e-mail and password", body=LoginBody,
+             response=TokenPair, auth=False)
+async def login(ctx: Context, body: LoginBody) -> TokenPair:
+    await _limit(ctx, "login", body.login)
+    async with ctx.services.db.transaction() as conn:
+        user = await users.find_by_login(conn, body.login)
+        if user is None or not verify_password(user["password_hash"], body.password):
+            raise InvalidCredentials("wrong username, e-mail or password")
+        return await sessions.issue_token_pair(conn, ctx.services, user)
+
+
+@router.post("/api/auth/refresh", summary="Trade a refresh token for a new token pair", body=RefreshBody,
+             response=TokenPair, auth=False)
+async def refresh(ctx: Context, body: RefreshBody) -> TokenPair:
+    return await sessions.rotate(ctx.services, body.refresh_token)
+
+
+@router.post("/api/auth/logout", summary="Sign out: revoke the refresh token's session", body=LogoutBody,
+             auth=False)
+async def logout(ctx: Context, body: LogoutBody) -> None:
+    await sessions.revoke(ctx.services, body.refresh_token)
+
+
+@router.get("/api/me", summary="The signed-in account", response=MeOut)
+async def me(ctx: Context) -> MeOut:
+    async with ctx.services.db.connection() as conn:
+        user = await users.get_user(conn, ctx.principal.user_id)
+        if user is None:
+            raise NotFound("the account no longer exists", code="account_not_found")
+        identities = await users.list_identities(conn, user["id"])
+    return MeOut(
+        **sessions.user_out(user).model_dump(),
+        identities=[OAuthIdentityOut.model_validate(dict(i)) for i in identities],
+    )

@@ -1,0 +1,68 @@
+"""Channels: list, create, rename, retopic, reorder, set permission overrides, delete."""
+
+from __future__ import annotations
+
+from control.api.access import can_see_channel, channel_access, group_access
+from control.api.routing import ApiRouter, Context
+from control.api.views import channel_out
+from control.domain.permissions import Permission
+from control.store import channels
+from schemas.rest import ChannelCreate, ChannelOut, ChannelPatch
+
+router = ApiRouter("channels")
+
+
+@router.get("/api/groups/{group_id}/channels", summary="The channels I can see, in order", response=list[ChannelOut])
+async def list_channels(ctx: Context) -> list[ChannelOut]:
+    async with ctx.services.db.connection() as conn:
+        access = await group_access(conn, ctx.principal, ctx.path_id("group_id"))
+        role = access.require(Permission.VIEW_CHANNEL)
+        rows = await channels.list_channels(conn, access.group_id)
+    return [channel_out(row, role) for row in rows if can_see_channel(role, row)]
+
+
+@router.post("/api/groups/{group_id}/channels", summary="Create a text or voice channel", body=ChannelCreate,
+             response=ChannelOut, status=201)
+async def create_channel(ctx: Context, body: ChannelCreate) -> ChannelOut:
+    async with ctx.services.db.transaction() as conn:
+        access = await group_access(conn, ctx.principal, ctx.path_id("group_id"))
+        role = access.require(Permission.MANAGE_CHANNELS)
+        await channels.lock_group_channels(conn, access.group_id)
+        channel_id = await channels.insert_channel(
+            conn,
+            access.group_id,
+            kind=body.kind.value,
+            name=body.name,
+            topic=body.topic,
+            overrides=body.model_dump(mode="json")["overrides"],
+            position=body.position,
+        )
+        row = await channels.get_channel(conn, channel_id)
+    assert row is not None
+    return channel_out(row, role)
+
+
+@router.patch("/api/channels/{channel_id}", summary="Rename, retopic, move or re-permission a channel",
+              body=ChannelPatch, response=ChannelOut)
+async def update_channel(ctx: Context, body: ChannelPatch) -> ChannelOut:
+    async with ctx.services.db.transaction() as conn:
+        channel, access = await channel_access(conn, ctx.principal, ctx.path_id("channel_id"))
+        role = access.require(Permission.MANAGE_CHANNELS)
+        changes = body.model_dump(exclude_none=True, mode="json")
+        position = changes.pop("position", None)
+        await channels.update_channel(conn, channel["id"], changes)
+        if position is not None:
+            await channels.lock_group_channels(conn, access.group_id)
+            await channels.move_channel(conn, access.group_id, channel["id"], position)
+        row = await channels.get_channel(conn, channel["id"])
+    assert row is not None
+    return channel_out(row, role)
+
+
+@router.delete("/api/channels/{channel_id}", summary="Delete a channel")
+async def delete_channel(ctx: Context) -> None:
+    async with ctx.services.db.transaction() as conn:
+        channel, access = await channel_access(conn, ctx.principal, ctx.path_id("channel_id"))
+        access.require(Permission.MANAGE_CHANNELS)
+        await channels.lock_group_channels(conn, access.group_id)
+        await channels.delete_channel(conn, access.group_id, channel["id"])

@@ -1,0 +1,101 @@
+"""Builds the Starlette application from settings: the only place where parts are wired."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+
+import httpx
+import structlog
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from control.api import auth, channels, groups, health, invites, members, oauth
+from control.api.openapi import build_openapi, render_docs
+from control.api.routing import Endpoint, to_starlette_route
+from control.auth.tokens import TokenService
+from control.errors import PeerShareError
+from control.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from control.services import Services
+from control.settings import Settings
+from control.store.embedded import start_embedded_postgres
+from control.store.postgres import Database, migrate
+
+log = structlog.get_logger(__name__)
+
+ENDPOINTS: list[Endpoint] = [
+    ep
+    for module in (health, auth, oauth, groups, channels, invites, members)
+    for ep in module.router.endpoints
+]
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def _peershare_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PeerShareError)
+    headers = {"Retry-After": str(exc.details["retry_after_s"])} if exc.code == "rate_limited" else None
+    return JSONResponse(exc.to_body(), status_code=exc.status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return JSONResponse({"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code,
+                        headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", path=request.url.path)
+    return JSONResponse({"error": {"code": "internal_error", "message": "something went wrong on our side"}},
+                        status_code=500)
+
+
+def build_app(settings: Settings) -> Starlette:
+    openapi = build_openapi(ENDPOINTS)
+    docs_page = render_docs(openapi)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        dsn = settings.database_url or await start_embedded_postgres(settings.data_dir)
+        db = await Database.connect(dsn, schema=settings.database_schema)
+        await migrate(db)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            app.state.services = Services(
+                settings=settings,
+                db=db,
+                tokens=TokenService(settings.jwt_secret, settings.access_token_ttl_s),
+                limiter=limiter,
+                http=http,
+            )
+            log.info("peershare_started", host=settings.host, port=settings.port,
+                     database="external" if settings.database_url else "embedded",
+                     bus="redis" if redis else "in-process")
+            try:
+                yield
+            finally:
+                if redis is not None:
+                    await redis.aclose()
+                await db.close()
+
+    async def openapi_json(request: Request) -> Response:
+        return JSONResponse(openapi)
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(docs_page)
+
+    routes = [to_starlette_route(ep) for ep in ENDPOINTS] + [
+        Route("/api/openapi.json", openapi_json, methods=["GET"]),
+        Route("/api/docs", docs, methods=["GET"]),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={PeerShareError: _peershare_error, HTTPException: _http_error, Exception: _unexpected_error},
+    )

@@ -1,0 +1,22 @@
+"""The long-lived objects a request handler may use, built once by control.app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from control.auth.tokens import TokenService
+from control.ratelimit import RateLimiter
+from control.settings import Settings
+from control.store.postgres import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: Database
+    tokens: TokenService
+    limiter: RateLimiter
+    # For calls to OAuth providers.
+    http: httpx.AsyncClient

@@ -1,0 +1,132 @@
+"""One typed settings object, read once from the environment, with embedded defaults.
+
+With no DATABASE_URL PeerShare runs its own PostgreSQL (pgserver) in the data folder; with no
+REDIS_URL it runs single-node on an in-process bus; with no JWT_SECRET it generates one once and
+keeps it in the data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+OAUTH_PROVIDERS = ("google", "github", "discord")
+
+# Public endpoints of each provider; each can be overridden (tests point them at a local server).
+_OAUTH_DEFAULT_ENDPOINTS: dict[str, dict[str, str]] = {
+    "google": {
+        "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth",
+        "token_url": "https://oauth2.googleapis.com/token",
+        "userinfo_url": "https://openidconnect.googleapis.com/v1/userinfo",
+        "emails_url": "",
+        "scope": "openid email profile",
+    },
+    "github": {
+        "authorize_url": "https://github.com/login/oauth/authorize",
+        "token_url": "https://github.com/login/oauth/access_token",
+        "userinfo_url": "https://api.github.com/user",
+        "emails_url": "https://api.github.com/user/emails",
+        "scope": "read:user user:email",
+    },
+    "discord": {
+        "authorize_url": "https://discord.com/oauth2/authorize",
+        "token_url": "https://discord.com/api/oauth2/token",
+        "userinfo_url": "https://discord.com/api/users/@me",
+        "emails_url": "",
+        "scope": "identify email",
+    },
+}
+
+
+@dataclass(frozen=True)
+class OAuthProviderSettings:
+    name: str
+    client_id: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
+    userinfo_url: str
+    emails_url: str
+    scope: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    database_schema: str = "public"
+    redis_url: str | None = None
+    jwt_secret: str = ""
+    public_url: str = "http://127.0.0.1:8080"
+    access_token_ttl_s: int = 3600
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    guest_call_limit_s: int = 3600
+    max_body_bytes: int = 64 * 1024
+    # Login/register attempts allowed per window, per client IP and per account.
+    auth_rate_limit: int = 10
+    auth_rate_window_s: int = 60
+    oauth: Mapping[str, OAuthProviderSettings] = field(default_factory=dict)
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("PEERSHARE_DATA", "data")).resolve()
+        host = env.get("HOST", "127.0.0.1")
+        port = int(env.get("PORT", "8080"))
+        return cls(
+            host=host,
+            port=port,
+            data_dir=data_dir,
+            database_url=env.get("DATABASE_URL") or None,
+            database_schema=env.get("DATABASE_SCHEMA", "public"),
+            redis_url=env.get("REDIS_URL") or None,
+            jwt_secret=env.get("JWT_SECRET") or _stored_secret(data_dir / "jwt_secret"),
+            public_url=env.get("PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
+            access_token_ttl_s=int(env.get("ACCESS_TOKEN_TTL", "3600")),
+            refresh_token_ttl_s=int(env.get("REFRESH_TOKEN_TTL", str(30 * 24 * 3600))),
+            guest_call_limit_s=int(env.get("GUEST_CALL_LIMIT", "3600")),
+            auth_rate_limit=int(env.get("AUTH_RATE_LIMIT", "10")),
+            auth_rate_window_s=int(env.get("AUTH_RATE_WINDOW", "60")),
+            oauth=_oauth_from_env(env),
+            log_level=env.get("LOG_LEVEL", "info").lower(),
+        )
+
+
+def _stored_secret(path: Path) -> str:
+    """Reads the signing secret kept in the data folder, creating it on first start."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must not end up with different secrets.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secret)
+    return secret
+
+
+def _oauth_from_env(env: Mapping[str, str]) -> dict[str, OAuthProviderSettings]:
+    """A provider is enabled when OAUTH_<NAME>_CLIENT_ID is set."""
+    providers = {}
+    for name in OAUTH_PROVIDERS:
+        prefix = f"OAUTH_{name.upper()}_"
+        client_id = env.get(prefix + "CLIENT_ID")
+        if not client_id:
+            continue
+        defaults = _OAUTH_DEFAULT_ENDPOINTS[name]
+        providers[name] = OAuthProviderSettings(
+            name=name,
+            client_id=client_id,
+            client_secret=env.get(prefix + "CLIENT_SECRET", ""),
+            **{key: env.get(prefix + key.upper(), value) for key, value in defaults.items()},
+        )
+    return providers

@@ -1,0 +1,303 @@
+"""REST request and response bodies: the one source for the server's validation, the OpenAPI
+document and (generated from that document) the web client's types."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class RoleName(StrEnum):
+    owner = "owner"
+    moderator = "moderator"
+    member = "member"
+    guest = "guest"
+
+
+class InviteRole(StrEnum):
+    member = "member"
+    guest = "guest"
+
+
+class ChannelKind(StrEnum):
+    text = "text"
+    voice = "voice"
+
+
+class Privacy(StrEnum):
+    public = "public"
+    private = "private"
+
+
+class ChannelPermissionName(StrEnum):
+    view = "view"
+    send_messages = "send_messages"
+    join_call = "join_call"
+    speak = "speak"
+    video = "video"
+    share_screen = "share_screen"
+
+
+# {"member": {"send_messages": false}}: allow (true) or deny (false) per role; owners are exempt.
+ChannelOverrides = dict[RoleName, dict[ChannelPermissionName, bool]]
+
+
+# --- auth ---------------------------------------------------------------------------------------
+
+
+class RegisterBody(Body):
+    username: Username
+    password: Password
+    email: EmailStr | None = None
+    display_name: DisplayName | None = None
+
+
+class LoginBody(Body):
+    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)] = Field(
+        description="username or e-mail"
+    )
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class RefreshBody(Body):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class LogoutBody(Body):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class UserOut(Out):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    email: str | None
+    email_verified: bool
+    avatar_url: str | None
+    is_guest: bool
+    guest_group_id: uuid.UUID | None
+
+
+class TokenPair(Out):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds until the access token expires")
+    user: UserOut
+
+
+class OAuthIdentityOut(Out):
+    provider: str
+    subject: str
+    name: str | None
+    email: str | None
+    avatar_url: str | None
+
+
+class MeOut(UserOut):
+    identities: list[OAuthIdentityOut]
+
+
+# --- groups -------------------------------------------------------------------------------------
+
+
+class GroupCreate(Body):
+    name: GroupName
+    description: Description = ""
+    privacy: Privacy = Privacy.private
+    member_limit: Annotated[int, Field(ge=1, le=100_000)] = 500
+
+
+class GroupPatch(Body):
+    name: GroupName | None = None
+    description: Description | None = None
+    privacy: Privacy | None = None
+    member_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+
+class InviteOut(Out):
+    code: str
+    url: str
+    group_id: uuid.UUID
+    role: InviteRole
+    created_by: uuid.UUID
+    created_at: datetime
+    expires_at: datetime | None
+    max_uses: int | None
+    uses: int
+    revoked: bool
+
+
+class GroupOut(Out):
+    id: uuid.UUID
+    name: str
+    description: str
+    privacy: Privacy
+    member_limit: int
+    owner_id: uuid.UUID
+    member_count: int
+    my_role: RoleName | None
+    created_at: datetime
+
+
+class GroupCreated(GroupOut):
+    invite: InviteOut
+    channels: list["ChannelOut"]
+
+
+class TransferOwnershipBody(Body):
+    user_id: uuid.UUID
+
+
+# --- channels -----------------------------------------------------------------------------------
+
+
+class ChannelCreate(Body):
+    name: ChannelName
+    kind: ChannelKind
+    topic: Description = ""
+    position: Annotated[int, Field(ge=0)] | None = Field(default=None, description="default: last")
+    overrides: ChannelOverrides = Field(default_factory=dict)
+
+
+class ChannelPatch(Body):
+    name: ChannelName | None = None
+    topic: Description | None = None
+    position: Annotated[int, Field(ge=0)] | None = None
+    overrides: ChannelOverrides | None = None
+
+
+class ChannelOut(Out):
+    id: uuid.UUID
+    group_id: uuid.UUID
+    kind: ChannelKind
+    name: str
+    topic: str
+    position: int
+    overrides: ChannelOverrides
+    my_permissions: list[ChannelPermissionName]
+
+
+# --- invites ------------------------------------------------------------------------------------
+
+
+class InviteCreate(Body):
+    role: InviteRole = InviteRole.member
+    expires_in_s: Annotated[int, Field(ge=60, le=365 * 24 * 3600)] | None = Field(
+        default=7 * 24 * 3600, description="null: never expires"
+    )
+    max_uses: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+
+class InviteChannelOut(Out):
+    name: str
+    kind: ChannelKind
+    topic: str
+
+
+class InvitePreview(Out):
+    code: str
+    role: InviteRole
+    group_id: uuid.UUID
+    group_name: str
+    group_description: str
+    member_count: int
+    channels: list[InviteChannelOut]
+    expires_at: datetime | None
+
+
+class InviteAccept(Body):
+    display_name: DisplayName | None = Field(default=None, description="required for a guest invite without a token")
+
+
+class InviteAccepted(Out):
+    group: GroupOut
+    role: RoleName
+    tokens: TokenPair | None = Field(default=None, description="set when a guest account was created")
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+class MemberOut(Out):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    avatar_url: str | None
+    role: RoleName
+    joined_at: datetime
+
+
+class MemberPage(Out):
+    members: list[MemberOut]
+    total: int
+
+
+class MemberPatch(Body):
+    role: RoleName
+
+
+class MembersBulk(Body):
+    action: Literal["add", "remove", "set_role"]
+    user_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=500)]
+    role: RoleName | None = None
+
+
+class BulkResult(Out):
+    user_id: uuid.UUID
+    ok: bool
+    error: str | None = None
+
+
+class MembersBulkOut(Out):
+    results: list[BulkResult]
+
+
+class HealthOut(Out):
+    status: Literal["ok"]
+    database: Literal["ok"]
+    version: str
+
+
+class ErrorDetail(Out):
+    code: str
+    message: str
+
+
+class ErrorBody(Out):
+    error: ErrorDetail
+
+
+GroupCreated.model_rebuild()
+
+
+class MembersQuery(Body):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+        default=None, description="part of a username or display name"
+    )
+    role: RoleName | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    offset: Annotated[int, Field(ge=0)] = 0
