@@ -12,16 +12,28 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
-from control.api import auth, channels, groups, health, invites, members, oauth
+from control.api import (
+    auth,
+    channels,
+    groups,
+    health,
+    invites,
+    members,
+    messages,
+    oauth,
+)
 from control.api.openapi import build_openapi, render_docs
 from control.api.routing import Endpoint, to_starlette_route
 from control.auth.tokens import TokenService
+from control.chat import Chat
 from control.errors import PeerShareError
 from control.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from control.realtime.gateway import Realtime
 from control.services import Services
 from control.settings import Settings
+from control.signaling.endpoint import gateway
 from control.store.embedded import start_embedded_postgres
 from control.store.postgres import Database, migrate
 
@@ -29,7 +41,7 @@ log = structlog.get_logger(__name__)
 
 ENDPOINTS: list[Endpoint] = [
     ep
-    for module in (health, auth, oauth, groups, channels, invites, members)
+    for module in (health, auth, oauth, groups, channels, invites, members, messages)
     for ep in module.router.endpoints
 ]
 
@@ -66,6 +78,8 @@ def build_app(settings: Settings) -> Starlette:
         await migrate(db)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
+        realtime = Realtime(db, redis, lease_s=settings.presence_lease_s)
+        await realtime.start()
         async with httpx.AsyncClient(timeout=10.0) as http:
             app.state.services = Services(
                 settings=settings,
@@ -73,6 +87,8 @@ def build_app(settings: Settings) -> Starlette:
                 tokens=TokenService(settings.jwt_secret, settings.access_token_ttl_s),
                 limiter=limiter,
                 http=http,
+                realtime=realtime,
+                chat=Chat(db, realtime),
             )
             log.info("peershare_started", host=settings.host, port=settings.port,
                      database="external" if settings.database_url else "embedded",
@@ -80,6 +96,7 @@ def build_app(settings: Settings) -> Starlette:
             try:
                 yield
             finally:
+                await realtime.close()
                 if redis is not None:
                     await redis.aclose()
                 await db.close()
@@ -93,6 +110,7 @@ def build_app(settings: Settings) -> Starlette:
     routes = [to_starlette_route(ep) for ep in ENDPOINTS] + [
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/docs", docs, methods=["GET"]),
+        WebSocketRoute("/ws", gateway),
     ]
     return Starlette(
         routes=routes,

@@ -11,13 +11,22 @@ import sys
 from control.settings import Settings
 
 
+def uvicorn_websocket_options(settings: Settings) -> dict[str, object]:
+    """Frames over 64 KiB close the socket (1009); a peer silent past ping + timeout is dropped."""
+    return {
+        "ws_max_size": 64 * 1024,
+        "ws_ping_interval": settings.ws_ping_interval_s,
+        "ws_ping_timeout": settings.ws_ping_timeout_s,
+    }
+
+
 def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     import uvicorn
 
     from control.app import build_app
 
     uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                proxy_headers=True, ws_max_size=64 * 1024)
+                proxy_headers=True, **uvicorn_websocket_options(settings))
     return 0
 
 

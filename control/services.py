@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import httpx
 
 from control.auth.tokens import TokenService
+from control.chat import Chat
 from control.ratelimit import RateLimiter
+from control.realtime.gateway import Realtime
 from control.settings import Settings
 from control.store.postgres import Database
 
@@ -20,3 +22,5 @@ class Services:
     limiter: RateLimiter
     # For calls to OAuth providers.
     http: httpx.AsyncClient
+    realtime: Realtime
+    chat: Chat

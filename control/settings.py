@@ -72,6 +72,17 @@ class Settings:
     auth_rate_window_s: int = 60
     oauth: Mapping[str, OAuthProviderSettings] = field(default_factory=dict)
     log_level: str = "info"
+    # WebSocket gateway. Browsers' Origin must be one of these (the public URL's when empty).
+    allowed_origins: tuple[str, ...] = ()
+    hello_timeout_s: float = 5.0
+    # Protocol pings every interval; a socket silent for interval + timeout is dropped.
+    ws_ping_interval_s: float = 10.0
+    ws_ping_timeout_s: float = 10.0
+    # A session not renewed for this long (its node died) is reaped from presence.
+    presence_lease_s: float = 30.0
+    # Frames per second per connection (with a burst of twice that), messages per second per user.
+    ws_frame_rate: float = 50.0
+    message_rate: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -95,7 +106,25 @@ class Settings:
             auth_rate_window_s=int(env.get("AUTH_RATE_WINDOW", "60")),
             oauth=_oauth_from_env(env),
             log_level=env.get("LOG_LEVEL", "info").lower(),
+            allowed_origins=tuple(o.strip().rstrip("/") for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()),
+            ws_ping_interval_s=float(env.get("WS_PING_INTERVAL", "10")),
+            ws_ping_timeout_s=float(env.get("WS_PING_TIMEOUT", "10")),
+            presence_lease_s=float(env.get("PRESENCE_LEASE", "30")),
+            ws_frame_rate=float(env.get("WS_FRAME_RATE", "50")),
+            message_rate=int(env.get("MESSAGE_RATE", "30")),
         )
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        """Non-browser clients send no Origin; browsers must come from an allowed site."""
+        if origin is None:
+            return True
+        allowed = self.allowed_origins or (_origin_of(self.public_url),)
+        return origin.rstrip("/") in allowed or "*" in allowed
+
+
+def _origin_of(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/')[0]}"
 
 
 def _stored_secret(path: Path) -> str:

@@ -301,3 +301,33 @@ class MembersQuery(Body):
     role: RoleName | None = None
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     offset: Annotated[int, Field(ge=0)] = 0
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+class MessageOut(Out):
+    id: uuid.UUID
+    channel_id: uuid.UUID
+    author_id: uuid.UUID
+    client_id: str
+    seq: int = Field(description="position in the channel, fixed at creation")
+    version: int = Field(description="the channel's change counter at this message's latest change")
+    body: str
+    mentions: list[uuid.UUID]
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+
+
+class MessagesQuery(Body):
+    before: Annotated[int, Field(ge=1)] | None = Field(default=None, description="seq: older than this")
+    after: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="version: every change after this, oldest first (resume)"
+    )
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class MessagePage(Out):
+    messages: list[MessageOut]
+    last_version: int = Field(description="the channel's change counter now")

@@ -7,7 +7,15 @@ from control.auth import sessions
 from control.auth.passwords import hash_password, verify_password
 from control.errors import InvalidCredentials, NotFound
 from control.store import users
-from schemas.rest import LoginBody, LogoutBody, MeOut, OAuthIdentityOut, RefreshBody, RegisterBody, TokenPair
+from schemas.rest import (
+    LoginBody,
+    LogoutBody,
+    MeOut,
+    OAuthIdentityOut,
+    RefreshBody,
+    RegisterBody,
+    TokenPair,
+)
 
 router = ApiRouter("auth")
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from control.api.access import can_see_channel, channel_access, group_access
+from control.access import can_see_channel, channel_access, group_access
 from control.api.routing import ApiRouter, Context
 from control.api.views import channel_out
 from control.domain.permissions import Permission
+from control.realtime.frames import channel_frames, channel_removed_frames
 from control.store import channels
 from schemas.rest import ChannelCreate, ChannelOut, ChannelPatch
 
@@ -39,6 +40,7 @@ async def create_channel(ctx: Context, body: ChannelCreate) -> ChannelOut:
         )
         row = await channels.get_channel(conn, channel_id)
     assert row is not None
+    await ctx.services.realtime.hub.publish_to_group(access.group_id, channel_frames(row))
     return channel_out(row, role)
 
 
@@ -54,8 +56,12 @@ async def update_channel(ctx: Context, body: ChannelPatch) -> ChannelOut:
         if position is not None:
             await channels.lock_group_channels(conn, access.group_id)
             await channels.move_channel(conn, access.group_id, channel["id"], position)
-        row = await channels.get_channel(conn, channel["id"])
-    assert row is not None
+        # A move renumbers its neighbours too: every client gets each changed channel.
+        changed = await channels.list_channels(conn, access.group_id) if position is not None else [
+            await channels.get_channel(conn, channel["id"])]
+    for row in changed:
+        await ctx.services.realtime.hub.publish_to_group(access.group_id, channel_frames(row))
+    [row] = [r for r in changed if r["id"] == channel["id"]]
     return channel_out(row, role)
 
 
@@ -66,3 +72,4 @@ async def delete_channel(ctx: Context) -> None:
         access.require(Permission.MANAGE_CHANNELS)
         await channels.lock_group_channels(conn, access.group_id)
         await channels.delete_channel(conn, access.group_id, channel["id"])
+    await ctx.services.realtime.hub.publish_to_group(access.group_id, channel_removed_frames(access.group_id, channel["id"]))

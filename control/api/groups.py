@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from control.api.access import group_access
+from control.access import group_access
 from control.api.invites import create_invite_row
 from control.api.routing import ApiRouter, Context
 from control.api.views import channel_out, group_out, invite_out
 from control.domain.permissions import Permission, Role
 from control.errors import NotFound, PermissionDenied
+from control.realtime.frames import dump, group_frames, member_updated_frames
+from control.realtime.hub import EVERYONE
 from control.store import channels, groups
-from schemas.rest import GroupCreate, GroupCreated, GroupOut, GroupPatch, InviteRole, TransferOwnershipBody
+from schemas.rest import (
+    GroupCreate,
+    GroupCreated,
+    GroupOut,
+    GroupPatch,
+    InviteRole,
+    TransferOwnershipBody,
+)
+from schemas.signaling import GroupRemoved
 
 router = ApiRouter("groups")
 
@@ -69,6 +79,7 @@ async def update_group(ctx: Context, body: GroupPatch) -> GroupOut:
         await groups.update_group(conn, access.group_id, changes)
         group = await groups.get_group(conn, access.group_id)
     assert group is not None
+    await ctx.services.realtime.hub.publish_to_group(access.group_id, group_frames(group))
     return group_out(group, role)
 
 
@@ -78,6 +89,8 @@ async def delete_group(ctx: Context) -> None:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"), lock=True)
         access.require(Permission.DELETE_GROUP)
         await groups.delete_group(conn, access.group_id)
+    await ctx.services.realtime.hub.publish_to_group(
+        access.group_id, {EVERYONE: dump(GroupRemoved(group_id=access.group_id))})
 
 
 @router.post("/api/groups/{group_id}/transfer", summary="Hand the group to another member (owner only)",
@@ -96,6 +109,10 @@ async def transfer_ownership(ctx: Context, body: TransferOwnershipBody) -> Group
             await groups.set_member_role(conn, access.group_id, body.user_id, Role.OWNER)
             await groups.set_owner(conn, access.group_id, body.user_id)
         group = await groups.get_group(conn, access.group_id)
-        my_role = await groups.member_role(conn, access.group_id, ctx.principal.user_id)
+        changed = [await groups.get_member(conn, access.group_id, u) for u in (ctx.principal.user_id, body.user_id)]
     assert group is not None
-    return group_out(group, my_role)
+    hub = ctx.services.realtime.hub
+    for member in changed:
+        await hub.publish_to_group(access.group_id, member_updated_frames(access.group_id, member))
+    await hub.publish_to_group(access.group_id, group_frames(group))
+    return group_out(group, Role(changed[0]["role"]))

@@ -8,14 +8,36 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
-from control.api.access import group_access
+from control.access import group_access
 from control.api.routing import ApiRouter, Context
 from control.api.views import group_out, invite_out
 from control.auth import sessions
-from control.domain.permissions import Permission, Role, channel_permissions, has_permission, may_invite_as
-from control.errors import Gone, LimitReached, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
+from control.domain.permissions import (
+    Permission,
+    Role,
+    channel_permissions,
+    has_permission,
+    may_invite_as,
+)
+from control.errors import (
+    Gone,
+    LimitReached,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
+from control.realtime.membership import announce_joined
 from control.store import channels, groups, invites, users
-from schemas.rest import InviteAccept, InviteAccepted, InviteChannelOut, InviteCreate, InviteOut, InvitePreview, InviteRole
+from schemas.rest import (
+    InviteAccept,
+    InviteAccepted,
+    InviteChannelOut,
+    InviteCreate,
+    InviteOut,
+    InvitePreview,
+    InviteRole,
+)
 
 router = ApiRouter("invites")
 
@@ -163,6 +185,7 @@ async def accept_invite(ctx: Context, body: InviteAccept) -> InviteAccepted:
             tokens = await sessions.issue_token_pair(conn, ctx.services, guest)
         group = await groups.get_group(conn, group_id)
     assert group is not None
+    await announce_joined(ctx.services.realtime, group_id, user_id)
     return InviteAccepted(group=group_out(group, role), role=role.value, tokens=tokens)
 
 

@@ -6,13 +6,32 @@ import uuid
 
 import asyncpg
 
-from control.api.access import GroupAccess, group_access
+from control.access import GroupAccess, group_access
 from control.api.routing import ApiRouter, Context
 from control.api.views import member_out
 from control.domain.permissions import Permission, Role, may_assign_role, may_remove
-from control.errors import LimitReached, NotFound, PeerShareError, PermissionDenied, ValidationFailed
+from control.errors import (
+    LimitReached,
+    NotFound,
+    PeerShareError,
+    PermissionDenied,
+    ValidationFailed,
+)
+from control.realtime.membership import (
+    announce_joined,
+    announce_left,
+    announce_role_changed,
+)
 from control.store import groups, users
-from schemas.rest import BulkResult, MemberOut, MemberPage, MemberPatch, MembersBulk, MembersBulkOut, MembersQuery
+from schemas.rest import (
+    BulkResult,
+    MemberOut,
+    MemberPage,
+    MemberPatch,
+    MembersBulk,
+    MembersBulkOut,
+    MembersQuery,
+)
 
 router = ApiRouter("members")
 
@@ -93,6 +112,7 @@ async def change_role(ctx: Context, body: MemberPatch) -> MemberOut:
         await _set_role(conn, access, ctx.principal.user_id, user_id, Role(body.role.value))
         member = await groups.get_member(conn, access.group_id, user_id)
     assert member is not None
+    await announce_role_changed(ctx.services.realtime, access.group_id, user_id)
     return member_out(member)
 
 
@@ -104,6 +124,7 @@ async def remove_member(ctx: Context) -> None:
         if access.role is None:
             raise _member_not_found()
         await _remove(conn, access, ctx.principal.user_id, user_id)
+    await announce_left(ctx.services.realtime, access.group_id, user_id)
 
 
 @router.post("/api/groups/{group_id}/members/bulk",
@@ -131,4 +152,8 @@ async def bulk(ctx: Context, body: MembersBulk) -> MembersBulkOut:
                 results.append(BulkResult(user_id=user_id, ok=True))
             except PeerShareError as exc:
                 results.append(BulkResult(user_id=user_id, ok=False, error=exc.code))
+    announce = {"add": announce_joined, "remove": announce_left, "set_role": announce_role_changed}[body.action]
+    for result in results:
+        if result.ok:
+            await announce(ctx.services.realtime, access.group_id, result.user_id)
     return MembersBulkOut(results=results)

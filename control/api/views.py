@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncpg
 
 from control.domain.permissions import Role, channel_permissions
-from schemas.rest import ChannelOut, ChannelPermissionName, GroupOut, InviteOut, MemberOut
+from schemas.rest import (
+    ChannelOut,
+    ChannelPermissionName,
+    GroupOut,
+    InviteOut,
+    MemberOut,
+)
 
 
 def group_out(row: asyncpg.Record, role: Role | None) -> GroupOut:

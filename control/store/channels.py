@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-_COLUMNS = "id, group_id, kind, name, topic, position, overrides"
+_COLUMNS = "id, group_id, kind, name, topic, position, overrides, last_seq"
 
 
 async def list_channels(conn: asyncpg.Connection, group_id: uuid.UUID) -> list[asyncpg.Record]:

@@ -122,3 +122,22 @@ async def list_members(
         f"SELECT count(*) FROM group_members m JOIN users u ON u.id = m.user_id WHERE {where}", group_id, pattern, role
     )
     return rows, int(total)
+
+
+async def group_ids_of(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
+    return [r["group_id"] for r in await conn.fetch("SELECT group_id FROM group_members WHERE user_id = $1", user_id)]
+
+
+async def co_member_ids(conn: asyncpg.Connection, group_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Everyone in any of these groups, once each."""
+    rows = await conn.fetch("SELECT DISTINCT user_id FROM group_members WHERE group_id = ANY($1::uuid[])", group_ids)
+    return [r["user_id"] for r in rows]
+
+
+async def find_members_by_username(conn: asyncpg.Connection, group_id: uuid.UUID,
+                                   usernames: list[str]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT m.user_id, m.role FROM group_members m JOIN users u ON u.id = m.user_id"
+        " WHERE m.group_id = $1 AND lower(u.username) = ANY($2::text[])",
+        group_id, [name.lower() for name in usernames],
+    )

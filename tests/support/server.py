@@ -10,6 +10,7 @@ from typing import Any
 import uvicorn
 
 from control.app import build_app
+from control.cli import uvicorn_websocket_options
 from control.settings import Settings
 
 
@@ -17,7 +18,8 @@ class RunningServer:
     def __init__(self, settings: Settings, sock: socket.socket) -> None:
         self.settings = settings
         self.url = settings.public_url
-        config = uvicorn.Config(build_app(settings), log_level="warning", lifespan="on")
+        config = uvicorn.Config(build_app(settings), log_level="warning", lifespan="on",
+                                **uvicorn_websocket_options(settings))
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._sock = sock

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 import asyncpg
 
 from control.auth.tokens import Principal
-from control.domain.permissions import Permission, Role, channel_permissions, has_permission
+from control.domain.permissions import (
+    Permission,
+    Role,
+    channel_permissions,
+    has_permission,
+)
 from control.errors import NotFound, PermissionDenied
 from control.store import channels, groups
 

@@ -1,0 +1,46 @@
+"""Frame encodings: JSON text frames by default, msgpack binary frames when the client asks for
+the `peershare.msgpack` subprotocol."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from control.errors import InvalidJson
+
+JSON_SUBPROTOCOL = "peershare.json"
+MSGPACK_SUBPROTOCOL = "peershare.msgpack"
+
+
+@dataclass(frozen=True)
+class Codec:
+    name: str
+    subprotocol: str | None
+
+    @property
+    def binary(self) -> bool:
+        return self.name == "msgpack"
+
+    def decode(self, data: str | bytes) -> Any:
+        try:
+            if self.binary:
+                if isinstance(data, str):
+                    raise ValueError("msgpack frames are binary")
+                return msgpack.unpackb(data, strict_map_key=False)
+            return json.loads(data)
+        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, RecursionError):
+            raise InvalidJson(f"the frame is not valid {self.name}", code=f"invalid_{self.name}") from None
+
+    def encode(self, frame: dict[str, Any]) -> str | bytes:
+        if self.binary:
+            return bytes(msgpack.packb(frame))
+        return json.dumps(frame, separators=(",", ":"))
+
+
+def choose_codec(offered: list[str]) -> Codec:
+    if MSGPACK_SUBPROTOCOL in offered:
+        return Codec("msgpack", MSGPACK_SUBPROTOCOL)
+    return Codec("json", JSON_SUBPROTOCOL if JSON_SUBPROTOCOL in offered else None)

@@ -1,0 +1,53 @@
+"""What each client request does. Each handler returns the `data` of its `ok` reply."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from control.errors import InvalidInput
+from control.realtime.frames import dump
+from schemas.signaling import (
+    DeleteMessage,
+    EditMessage,
+    Hello,
+    Ping,
+    SendMessage,
+    SetPresence,
+    StartCallNotice,
+    Typing,
+)
+
+if TYPE_CHECKING:
+    from control.signaling.session import Session
+
+
+async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
+    services = session.services
+    chat = services.chat
+    principal = session.principal
+    match frame:
+        case Ping():
+            return {}
+        case SendMessage():
+            settings = services.settings
+            await services.limiter.hit(f"messages:{principal.user_id}", settings.message_rate, 1)
+            message = await chat.send(principal, frame.channel_id, frame.client_id, frame.body)
+            return {"message": dump(message)}
+        case EditMessage():
+            return {"message": dump(await chat.edit(principal, frame.message_id, frame.body))}
+        case DeleteMessage():
+            return {"message": dump(await chat.delete(principal, frame.message_id))}
+        case Typing():
+            await chat.typing(principal, frame.channel_id, session.session_id)
+            return None
+        case SetPresence():
+            realtime = services.realtime
+            await realtime.presence.set_status(principal.user_id, frame.status, frame.status_text)
+            await realtime.announce_presence(principal.user_id)
+            return None
+        case StartCallNotice():
+            told = await chat.start_call_notice(principal, frame.channel_id, frame.voice_channel_id)
+            return {"notified": told}
+        case Hello():
+            raise InvalidInput("this connection is signed in already", code="already_authenticated")
+    raise InvalidInput("unknown frame type", code="unknown_type")

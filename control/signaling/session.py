@@ -1,0 +1,213 @@
+"""One authenticated WebSocket connection: reads requests, answers each exactly once, and
+forwards the pushes the hub hands it. Everything the client receives goes through one outbox
+and one writer, so frames never interleave and a slow client cannot stall the node."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from typing import Any
+
+import pydantic
+import structlog
+from pydantic import TypeAdapter
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from control.access import can_see_channel
+from control.api.views import channel_out, group_out
+from control.auth.sessions import user_out
+from control.auth.tokens import Principal
+from control.domain.permissions import Role
+from control.errors import PeerShareError, RateLimited, ValidationFailed
+from control.realtime.frames import dump
+from control.realtime.gateway import presence_out
+from control.realtime.hub import EncodedFrame, group_topic, user_topic
+from control.realtime.presence import SessionRef
+from control.services import Services
+from control.signaling import handlers
+from control.signaling.codec import Codec
+from control.signaling.limits import TokenBucket
+from control.store import channels, groups, users
+from schemas.signaling import ClientFrame, CloseCode, Error, GroupState, Ok, Welcome
+
+log = structlog.get_logger(__name__)
+
+_client_frame: TypeAdapter[Any] = TypeAdapter(ClientFrame)
+
+# Frames queued for a client that stopped reading; past this it is disconnected.
+OUTBOX_LIMIT = 2000
+
+
+def parse_client_frame(raw: Any) -> Any:
+    try:
+        return _client_frame.validate_python(raw)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        if any(e["type"] == "union_tag_invalid" for e in errors):
+            raise ValidationFailed("unknown frame type", code="unknown_type") from None
+        details = [{"loc": list(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errors]
+        raise ValidationFailed("the frame does not match the protocol", code="invalid_frame", details=details) from None
+
+
+class Session:
+    def __init__(self, ws: WebSocket, services: Services, principal: Principal, codec: Codec) -> None:
+        self.session_id = secrets.token_urlsafe(12)
+        self.user_id = principal.user_id
+        self.principal = principal
+        self.services = services
+        self._ws = ws
+        self._codec = codec
+        self._roles: dict[uuid.UUID, Role] = {}
+        self._outbox: asyncio.Queue[EncodedFrame] = asyncio.Queue()
+        self._bucket = TokenBucket(services.settings.ws_frame_rate, 2 * services.settings.ws_frame_rate)
+        self._log = log.bind(session_id=self.session_id, user_id=str(self.user_id))
+        self._writer: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
+
+    # --- what the hub calls ---
+
+    def role_in(self, group_id: uuid.UUID) -> Role | None:
+        return self._roles.get(group_id)
+
+    def deliver(self, frame: dict[str, Any], encoded: EncodedFrame) -> None:
+        self._track_roles(frame)
+        self._enqueue(encoded)
+
+    # --- lifecycle ---
+
+    async def run(self) -> None:
+        realtime = self.services.realtime
+        welcome = await self._welcome()
+        if welcome is None:
+            await self._ws.close(code=CloseCode.AUTH_FAILED, reason="the account no longer exists")
+            return
+        topics = [user_topic(self.user_id)] + [group_topic(g) for g in self._roles]
+        await realtime.hub.add(self, topics)
+        ref = SessionRef(self.user_id, self.session_id)
+        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.session_id}")
+        try:
+            came_online = await realtime.presence.connect(ref, realtime.lease_s)
+            welcome.presence = await self._presence_of_my_groups()
+            self._enqueue(EncodedFrame(dump(welcome)))
+            if came_online:
+                await realtime.announce_presence(self.user_id)
+            self._log.info("session_started")
+            await self._read()
+        finally:
+            tasks = [t for t in (self._writer, self._closer) if t is not None]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await realtime.hub.remove(self)
+            if await realtime.presence.disconnect(ref):
+                await realtime.announce_presence(self.user_id)
+            self._log.info("session_ended")
+
+    async def _welcome(self) -> Welcome | None:
+        async with self.services.db.connection() as conn:
+            user = await users.get_user(conn, self.user_id)
+            if user is None:
+                return None
+            states = []
+            for group in await groups.list_groups_of(conn, self.user_id):
+                if self.principal.guest_group_id not in (None, group["id"]):
+                    continue
+                role = Role(group["my_role"])
+                self._roles[group["id"]] = role
+                rows = await channels.list_channels(conn, group["id"])
+                states.append(GroupState(group=group_out(group, role),
+                                         channels=[channel_out(c, role) for c in rows if can_see_channel(role, c)]))
+        return Welcome(session_id=self.session_id, user=user_out(user), groups=states, presence=[],
+                       heartbeat_s=int(self.services.settings.ws_ping_interval_s))
+
+    async def _presence_of_my_groups(self) -> list[Any]:
+        async with self.services.db.connection() as conn:
+            member_ids = await groups.co_member_ids(conn, list(self._roles))
+        everyone = await self.services.realtime.presence.get_many(member_ids)
+        return [presence_out(p) for p in everyone if p.status != "offline"]
+
+    # --- reading ---
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self._ws.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("text")
+            await self._handle(data if data is not None else message.get("bytes", b""))
+
+    async def _handle(self, data: str | bytes) -> None:
+        request_id: str | None = None
+        try:
+            raw = self._codec.decode(data)
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                request_id = raw["id"][:64]
+            if not self._bucket.take():
+                raise RateLimited("slow down: too many frames", retry_after_s=1)
+            frame = parse_client_frame(raw)
+            result = await handlers.dispatch(self, frame)
+            self.send(Ok(id=frame.id, data=result))
+        except PeerShareError as exc:
+            self.send(Error(id=request_id, code=exc.code, message=exc.message))
+        except Exception:
+            self._log.exception("frame_failed")
+            self.send(Error(id=request_id, code="internal_error", message="something went wrong on our side"))
+
+    # --- writing ---
+
+    def send(self, frame: Any) -> None:
+        self._enqueue(EncodedFrame(dump(frame)))
+
+    def _enqueue(self, encoded: EncodedFrame) -> None:
+        if self._outbox.qsize() < OUTBOX_LIMIT:
+            self._outbox.put_nowait(encoded)
+        elif self._closer is None:
+            self._log.warning("session_too_slow", queued=self._outbox.qsize())
+            if self._writer is not None:
+                self._writer.cancel()
+            self._closer = asyncio.create_task(self._close(CloseCode.TRY_AGAIN_LATER, "too slow to keep up"))
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await self._ws.close(code=code, reason=reason)
+        except (RuntimeError, OSError):
+            pass  # already closing
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                encoded = await self._outbox.get()
+                await self._follow_membership(encoded.frame)
+                if self._codec.binary:
+                    await self._ws.send_bytes(encoded.msgpack)
+                else:
+                    await self._ws.send_text(encoded.json)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return  # the reader sees the disconnect and ends the session
+
+    # --- membership changes pushed to this user ---
+
+    def _track_roles(self, frame: dict[str, Any]) -> None:
+        """Role changes take effect at once, so the very next event is filtered by the new role."""
+        kind = frame["type"]
+        if kind == "group_joined":
+            group = frame["group"]["group"]
+            self._roles[uuid.UUID(group["id"])] = Role(group["my_role"])
+        elif kind == "member_updated" and frame["member"]["user_id"] == str(self.user_id):
+            self._roles[uuid.UUID(frame["group_id"])] = Role(frame["member"]["role"])
+        elif (kind == "member_left" and frame["user_id"] == str(self.user_id)) or kind == "group_removed":
+            self._roles.pop(uuid.UUID(frame["group_id"]), None)
+
+    async def _follow_membership(self, frame: dict[str, Any]) -> None:
+        kind = frame["type"]
+        hub = self.services.realtime.hub
+        if kind == "group_joined":
+            await hub.follow(self, group_topic(uuid.UUID(frame["group"]["group"]["id"])))
+        elif (kind == "member_left" and frame["user_id"] == str(self.user_id)) or kind == "group_removed":
+            await hub.unfollow(self, group_topic(uuid.UUID(frame["group_id"])))
+
+

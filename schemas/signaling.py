@@ -1,0 +1,253 @@
+"""The WebSocket signaling protocol: every frame either side may send.
+
+This module is the one source of the protocol. The server validates incoming frames with these
+models; `scripts/gen_schemas.py` writes the JSON Schema and the web client's TypeScript types
+from them (a test fails when those generated files are stale).
+
+Requests carry a client `id` and get exactly one `ok` or `error` with that id; pushes carry none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from schemas.rest import ChannelOut, GroupOut, MemberOut, MessageOut, UserOut
+
+RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+MessageBody = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+ClientMessageId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PresenceStatus(StrEnum):
+    online = "online"
+    idle = "idle"
+    dnd = "dnd"
+    offline = "offline"
+
+
+# --- client → server ----------------------------------------------------------------------------
+
+
+class Hello(Frame):
+    """The first frame, within 5 s of connecting."""
+
+    type: Literal["hello"]
+    token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class Ping(Frame):
+    type: Literal["ping"]
+    id: RequestId
+
+
+class SendMessage(Frame):
+    type: Literal["send_message"]
+    id: RequestId
+    channel_id: uuid.UUID
+    client_id: ClientMessageId
+    body: MessageBody
+
+
+class EditMessage(Frame):
+    type: Literal["edit_message"]
+    id: RequestId
+    message_id: uuid.UUID
+    body: MessageBody
+
+
+class DeleteMessage(Frame):
+    type: Literal["delete_message"]
+    id: RequestId
+    message_id: uuid.UUID
+
+
+class Typing(Frame):
+    type: Literal["typing"]
+    id: RequestId
+    channel_id: uuid.UUID
+
+
+class SetPresence(Frame):
+    type: Literal["set_presence"]
+    id: RequestId
+    status: Literal["online", "idle", "dnd"]
+    status_text: Annotated[str, StringConstraints(max_length=128)] = ""
+
+
+class StartCallNotice(Frame):
+    """"Start a call here" from a text channel: tells the channel's members."""
+
+    type: Literal["start_call"]
+    id: RequestId
+    channel_id: uuid.UUID
+    voice_channel_id: uuid.UUID | None = None
+
+
+ClientFrame = Annotated[
+    Union[Hello, Ping, SendMessage, EditMessage, DeleteMessage, Typing, SetPresence, StartCallNotice],
+    Field(discriminator="type"),
+]
+
+
+# --- server → client ----------------------------------------------------------------------------
+
+
+class Ok(Frame):
+    type: Literal["ok"] = "ok"
+    id: str
+    data: dict[str, Any] | None = None
+
+
+class Error(Frame):
+    type: Literal["error"] = "error"
+    id: str | None = None
+    code: str
+    message: str
+
+
+class PresenceOut(Frame):
+    user_id: uuid.UUID
+    status: PresenceStatus
+    status_text: str
+    voice_channel_id: uuid.UUID | None = None
+
+
+class GroupState(Frame):
+    group: GroupOut
+    channels: list[ChannelOut]
+
+
+class Welcome(Frame):
+    """The answer to hello: everything a client needs to draw its first screen."""
+
+    type: Literal["welcome"] = "welcome"
+    session_id: str
+    user: UserOut
+    groups: list[GroupState]
+    presence: list[PresenceOut] = Field(description="members of my groups who are not offline")
+    heartbeat_s: int
+
+
+class Pong(Frame):
+    type: Literal["pong"] = "pong"
+
+
+class MessageCreated(Frame):
+    type: Literal["message_created"] = "message_created"
+    group_id: uuid.UUID
+    message: MessageOut
+
+
+class MessageUpdated(Frame):
+    type: Literal["message_updated"] = "message_updated"
+    group_id: uuid.UUID
+    message: MessageOut
+
+
+class MessageDeleted(Frame):
+    type: Literal["message_deleted"] = "message_deleted"
+    group_id: uuid.UUID
+    message: MessageOut
+
+
+class TypingPush(Frame):
+    type: Literal["typing"] = "typing"
+    group_id: uuid.UUID
+    channel_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+class PresencePush(Frame):
+    type: Literal["presence"] = "presence"
+    presence: PresenceOut
+
+
+class Notification(Frame):
+    type: Literal["notification"] = "notification"
+    kind: Literal["mention", "call_started"]
+    group_id: uuid.UUID
+    channel_id: uuid.UUID
+    from_user_id: uuid.UUID
+    message_id: uuid.UUID | None = None
+    voice_channel_id: uuid.UUID | None = None
+    text: str = ""
+
+
+class MemberJoined(Frame):
+    type: Literal["member_joined"] = "member_joined"
+    group_id: uuid.UUID
+    member: MemberOut
+
+
+class MemberUpdated(Frame):
+    type: Literal["member_updated"] = "member_updated"
+    group_id: uuid.UUID
+    member: MemberOut
+
+
+class MemberLeft(Frame):
+    type: Literal["member_left"] = "member_left"
+    group_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+class GroupJoined(Frame):
+    """To the newcomer: the group and its channels (with their topics) right after joining."""
+
+    type: Literal["group_joined"] = "group_joined"
+    group: GroupState
+
+
+class GroupUpdated(Frame):
+    type: Literal["group_updated"] = "group_updated"
+    group: GroupOut
+
+
+class GroupRemoved(Frame):
+    """The group was deleted, or I was removed from it."""
+
+    type: Literal["group_removed"] = "group_removed"
+    group_id: uuid.UUID
+
+
+class ChannelChanged(Frame):
+    """Created or updated; each client receives the channel only if it may see it."""
+
+    type: Literal["channel_changed"] = "channel_changed"
+    channel: ChannelOut
+
+
+class ChannelRemoved(Frame):
+    type: Literal["channel_removed"] = "channel_removed"
+    group_id: uuid.UUID
+    channel_id: uuid.UUID
+
+
+ServerFrame = Annotated[
+    Union[
+        Ok, Error, Welcome, Pong, MessageCreated, MessageUpdated, MessageDeleted, TypingPush, PresencePush,
+        Notification, MemberJoined, MemberUpdated, MemberLeft, GroupJoined, GroupUpdated, GroupRemoved,
+        ChannelChanged, ChannelRemoved,
+    ],
+    Field(discriminator="type"),
+]
+
+
+class CloseCode:
+    """WebSocket close codes PeerShare uses (4000–4999 are the application's)."""
+
+    POLICY = 1008  # origin not allowed
+    TOO_BIG = 1009
+    TRY_AGAIN_LATER = 1013  # a slow client whose send queue overflowed
+    AUTH_TIMEOUT = 4001
+    AUTH_FAILED = 4003
+    PROTOCOL_ERROR = 4002
+    ACCESS_REVOKED = 4004

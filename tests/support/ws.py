@@ -1,0 +1,102 @@
+"""A WebSocket test client for the signaling protocol: request/ok matching and a push queue."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+import msgpack
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+
+class WsClient:
+    def __init__(self, conn: ClientConnection, *, binary: bool) -> None:
+        self.conn = conn
+        self.binary = binary
+        self.welcome: dict[str, Any] = {}
+        self.pushes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._reader: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def connect(cls, base_url: str, token: str, *, msgpack_frames: bool = False,
+                      origin: str | None = None) -> "WsClient":
+        """Connects, says hello and waits for the welcome."""
+        url = base_url.replace("http://", "ws://") + "/ws"
+        conn = await websockets.connect(
+            url, subprotocols=["peershare.msgpack"] if msgpack_frames else None,  # type: ignore[list-item]
+            origin=origin, max_size=None,  # type: ignore[arg-type]
+        )
+        client = cls(conn, binary=msgpack_frames)
+        await client.send_raw({"type": "hello", "token": token})
+        client.welcome = await client.recv_raw(timeout=10)
+        assert client.welcome["type"] == "welcome", client.welcome
+        client._reader = asyncio.create_task(client._read())
+        return client
+
+    async def send_raw(self, frame: Any) -> None:
+        await self.conn.send(msgpack.packb(frame) if self.binary else json.dumps(frame))
+
+    async def recv_raw(self, timeout: float = 5) -> dict[str, Any]:
+        data = await asyncio.wait_for(self.conn.recv(), timeout)
+        decoded: dict[str, Any] = msgpack.unpackb(data) if isinstance(data, bytes) else json.loads(data)
+        return decoded
+
+    async def _read(self) -> None:
+        try:
+            async for data in self.conn:
+                frame = msgpack.unpackb(data) if isinstance(data, bytes) else json.loads(data)
+                future = self._pending.pop(frame.get("id") or "", None) if frame["type"] in ("ok", "error") else None
+                if future is not None and not future.done():
+                    future.set_result(frame)
+                else:
+                    self.pushes.put_nowait(frame)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def request(self, type_: str, timeout: float = 10, **fields: Any) -> dict[str, Any]:
+        """Sends a request and returns its one `ok` or `error` reply."""
+        request_id = f"r{next(self._ids)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        await self.send_raw({"type": type_, "id": request_id, **fields})
+        return await asyncio.wait_for(future, timeout)
+
+    async def ok(self, type_: str, **fields: Any) -> dict[str, Any]:
+        reply = await self.request(type_, **fields)
+        assert reply["type"] == "ok", reply
+        data: dict[str, Any] = reply.get("data") or {}
+        return data
+
+    async def next_push(self, type_: str | None = None, timeout: float = 5, **match: Any) -> dict[str, Any]:
+        """The next push of that type (and fields), skipping others."""
+        async def wait() -> dict[str, Any]:
+            while True:
+                frame = await self.pushes.get()
+                if (type_ is None or frame["type"] == type_) and all(_get(frame, k) == v for k, v in match.items()):
+                    return frame
+        return await asyncio.wait_for(wait(), timeout)
+
+    async def no_push(self, type_: str, within: float = 0.5, **match: Any) -> None:
+        """Asserts no such push arrives within `within` seconds."""
+        try:
+            frame = await self.next_push(type_, timeout=within, **match)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected push: {frame}")
+
+    async def close(self) -> None:
+        await self.conn.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+
+
+def _get(frame: dict[str, Any], dotted: str) -> Any:
+    value: Any = frame
+    for part in dotted.split("__"):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
