@@ -29,12 +29,12 @@ from control.api.routing import Endpoint, to_starlette_route
 from control.auth.tokens import TokenService
 from control.chat import Chat
 from control.errors import PeerShareError
-from control.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.gateway import Realtime
 from control.services import Services
 from control.settings import Settings
 from control.signaling.endpoint import gateway
-from control.store.embedded import start_embedded_postgres
+from control.store.embedded import database_url
 from control.store.postgres import Database, migrate
 
 log = structlog.get_logger(__name__)
@@ -73,19 +73,23 @@ def build_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        dsn = settings.database_url or await start_embedded_postgres(settings.data_dir)
-        db = await Database.connect(dsn, schema=settings.database_schema)
-        await migrate(db)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
-        realtime = Realtime(db, redis, lease_s=settings.presence_lease_s)
-        await realtime.start()
-        async with httpx.AsyncClient(timeout=10.0) as http:
+        async with contextlib.AsyncExitStack() as stack:
+            dsn = await stack.enter_async_context(database_url(settings.database_url, settings.data_dir))
+            db = await Database.connect(dsn, schema=settings.database_schema)
+            stack.push_async_callback(db.close)
+            await migrate(db)
+            redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+            if redis is not None:
+                stack.push_async_callback(redis.aclose)
+            realtime = Realtime(db, redis, lease_s=settings.presence_lease_s)
+            await realtime.start()
+            stack.push_async_callback(realtime.close)
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.services = Services(
                 settings=settings,
                 db=db,
                 tokens=TokenService(settings.jwt_secret, settings.access_token_ttl_s),
-                limiter=limiter,
+                limiter=RedisRateLimiter(redis) if redis else MemoryRateLimiter(),
                 http=http,
                 realtime=realtime,
                 chat=Chat(db, realtime),
@@ -93,13 +97,7 @@ def build_app(settings: Settings) -> Starlette:
             log.info("peershare_started", host=settings.host, port=settings.port,
                      database="external" if settings.database_url else "embedded",
                      bus="redis" if redis else "in-process")
-            try:
-                yield
-            finally:
-                await realtime.close()
-                if redis is not None:
-                    await redis.aclose()
-                await db.close()
+            yield
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi)

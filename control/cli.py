@@ -31,16 +31,16 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 async def _with_db(settings: Settings, action):  # type: ignore[no-untyped-def]
-    from control.store.embedded import start_embedded_postgres
+    from control.store.embedded import database_url
     from control.store.postgres import Database, migrate
 
-    dsn = settings.database_url or await start_embedded_postgres(settings.data_dir)
-    db = await Database.connect(dsn, schema=settings.database_schema, max_size=2)
-    try:
-        applied = await migrate(db)
-        return await action(db, applied)
-    finally:
-        await db.close()
+    async with database_url(settings.database_url, settings.data_dir) as dsn:
+        db = await Database.connect(dsn, schema=settings.database_schema, max_size=2)
+        try:
+            applied = await migrate(db)
+            return await action(db, applied)
+        finally:
+            await db.close()
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:

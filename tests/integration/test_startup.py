@@ -137,3 +137,17 @@ def test_peershare_user_create_makes_an_account_that_can_sign_in(server) -> None
         env=env, capture_output=True, text=True,
     )
     assert again.returncode == 1 and "username_taken" in again.stderr
+
+
+def test_stopping_scripts_run_also_stops_its_embedded_postgres(embedded_env: dict[str, str]) -> None:
+    import psutil
+
+    url = f"http://127.0.0.1:{embedded_env['PORT']}"
+    proc = _start(embedded_env)
+    try:
+        _wait_healthy(url, proc)
+    finally:
+        _stop(proc)
+    pgdata = str(Path(embedded_env["PEERSHARE_DATA"]) / "postgres")
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if pgdata in " ".join(p.info["cmdline"] or [])]
+    assert leftovers == []
