@@ -27,7 +27,8 @@ class Body(BaseModel):
 
 
 class Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    # Responses always carry their defaults, so their schema marks those fields required.
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
 
 
 class RoleName(StrEnum):

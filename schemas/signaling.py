@@ -23,7 +23,8 @@ ClientMessageId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class Frame(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Server frames always carry their defaults (e.g. `type`), so their schema says so.
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 class PresenceStatus(StrEnum):
@@ -100,13 +101,13 @@ ClientFrame = Annotated[
 # --- server → client ----------------------------------------------------------------------------
 
 
-class Ok(Frame):
+class OkReply(Frame):
     type: Literal["ok"] = "ok"
     id: str
     data: dict[str, Any] | None = None
 
 
-class Error(Frame):
+class ErrorReply(Frame):
     type: Literal["error"] = "error"
     id: str | None = None
     code: str
@@ -233,7 +234,7 @@ class ChannelRemoved(Frame):
 
 ServerFrame = Annotated[
     Union[
-        Ok, Error, Welcome, Pong, MessageCreated, MessageUpdated, MessageDeleted, TypingPush, PresencePush,
+        OkReply, ErrorReply, Welcome, Pong, MessageCreated, MessageUpdated, MessageDeleted, TypingPush, PresencePush,
         Notification, MemberJoined, MemberUpdated, MemberLeft, GroupJoined, GroupUpdated, GroupRemoved,
         ChannelChanged, ChannelRemoved,
     ],

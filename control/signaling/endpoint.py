@@ -14,7 +14,7 @@ from control.realtime.frames import dump
 from control.services import Services
 from control.signaling.codec import Codec, choose_codec
 from control.signaling.session import Session, parse_client_frame
-from schemas.signaling import CloseCode, Error, Hello
+from schemas.signaling import CloseCode, ErrorReply, Hello
 
 log = structlog.get_logger(__name__)
 
@@ -61,7 +61,7 @@ async def _authenticate(ws: WebSocket, codec: Codec, services: Services) -> Prin
 
 async def _refuse(ws: WebSocket, codec: Codec, code: str, message: str, close_code: int) -> None:
     try:
-        frame = codec.encode(dump(Error(code=code, message=message)))
+        frame = codec.encode(dump(ErrorReply(code=code, message=message)))
         await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_text(frame))
         await ws.close(code=close_code, reason=code)
     except (RuntimeError, OSError, WebSocketDisconnect):

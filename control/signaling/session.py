@@ -29,7 +29,14 @@ from control.signaling import handlers
 from control.signaling.codec import Codec
 from control.signaling.limits import TokenBucket
 from control.store import channels, groups, users
-from schemas.signaling import ClientFrame, CloseCode, Error, GroupState, Ok, Welcome
+from schemas.signaling import (
+    ClientFrame,
+    CloseCode,
+    ErrorReply,
+    GroupState,
+    OkReply,
+    Welcome,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -150,12 +157,12 @@ class Session:
                 raise RateLimited("slow down: too many frames", retry_after_s=1)
             frame = parse_client_frame(raw)
             result = await handlers.dispatch(self, frame)
-            self.send(Ok(id=frame.id, data=result))
+            self.send(OkReply(id=frame.id, data=result))
         except PeerShareError as exc:
-            self.send(Error(id=request_id, code=exc.code, message=exc.message))
+            self.send(ErrorReply(id=request_id, code=exc.code, message=exc.message))
         except Exception:
             self._log.exception("frame_failed")
-            self.send(Error(id=request_id, code="internal_error", message="something went wrong on our side"))
+            self.send(ErrorReply(id=request_id, code="internal_error", message="something went wrong on our side"))
 
     # --- writing ---
 

@@ -1,0 +1,35 @@
+"""The generated protocol files (JSON Schema, OpenAPI, TypeScript) match schemas/ exactly."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import TypeAdapter
+
+from schemas import codegen, signaling
+
+
+def test_generated_files_are_up_to_date() -> None:
+    stale = [str(path.relative_to(codegen.ROOT)) for path, text in codegen.generated_files().items()
+             if not path.exists() or path.read_text() != text]
+    assert stale == [], f"regenerate with: python -m schemas.codegen ({stale})"
+
+
+def test_every_frame_type_has_a_typescript_type() -> None:
+    ts = codegen.TYPESCRIPT.read_text()
+    for union in (signaling.ClientFrame, signaling.ServerFrame):
+        for model in codegen._members(union):
+            assert f"export interface {model.__name__} " in ts
+
+
+def test_server_frames_mark_their_type_required_and_client_defaults_optional() -> None:
+    schema = json.loads(codegen.SIGNALING_SCHEMA.read_text())
+    assert "type" in schema["$defs"]["Welcome"]["required"]
+    assert "status_text" not in schema["$defs"]["SetPresence"].get("required", [])
+
+
+def test_the_json_schema_validates_what_the_models_accept() -> None:
+    frame = TypeAdapter(signaling.ClientFrame).validate_python({"type": "ping", "id": "1"})
+    assert isinstance(frame, signaling.Ping)
+    schema = json.loads(codegen.SIGNALING_SCHEMA.read_text())
+    assert {"$ref": "#/$defs/Ping"} in schema["properties"]["ClientFrame"]["oneOf"]
