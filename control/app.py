@@ -27,7 +27,9 @@ from control.api import (
 from control.api.openapi import build_openapi, render_docs
 from control.api.routing import Endpoint, to_starlette_route
 from control.auth.tokens import TokenService
+from control.calls.service import CallService
 from control.chat import Chat
+from control.coturn import Coturn, coturn_config
 from control.errors import PeerShareError
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.gateway import Realtime
@@ -84,6 +86,14 @@ def build_app(settings: Settings) -> Starlette:
             realtime = Realtime(db, redis, lease_s=settings.presence_lease_s)
             await realtime.start()
             stack.push_async_callback(realtime.close)
+            call_service = CallService(db, realtime, settings)
+            await call_service.start()
+            stack.push_async_callback(call_service.close)
+            realtime.on_sessions_lost.append(call_service.sessions_lost)
+            if settings.turn_mode == "managed":
+                coturn = Coturn(coturn_config(settings))
+                await coturn.start()
+                stack.push_async_callback(coturn.stop)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.services = Services(
                 settings=settings,
@@ -93,6 +103,7 @@ def build_app(settings: Settings) -> Starlette:
                 http=http,
                 realtime=realtime,
                 chat=Chat(db, realtime),
+                calls=call_service,
             )
             log.info("peershare_started", host=settings.host, port=settings.port,
                      database="external" if settings.database_url else "embedded",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from control.auth.tokens import TokenService
+from control.calls.service import CallService
 from control.chat import Chat
 from control.ratelimit import RateLimiter
 from control.realtime.gateway import Realtime
@@ -24,3 +25,4 @@ class Services:
     http: httpx.AsyncClient
     realtime: Realtime
     chat: Chat
+    calls: CallService

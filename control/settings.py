@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 OAUTH_PROVIDERS = ("google", "github", "discord")
 
@@ -83,6 +84,27 @@ class Settings:
     # Frames per second per connection (with a burst of twice that), messages per second per user.
     ws_frame_rate: float = 50.0
     message_rate: int = 30
+    # Call joins per user per minute.
+    join_rate: int = 20
+    # Calls. A participant whose socket dropped may resume within the grace period.
+    call_resume_grace_s: float = 20.0
+    # TURN: "managed" runs Debian's coturn beside the node, "external" uses TURN_URLS, "off" none.
+    turn_mode: str = "off"
+    turn_secret: str = ""
+    turn_urls: tuple[str, ...] = ()
+    stun_urls: tuple[str, ...] = ()
+    turn_ttl_s: int = 3600
+    turn_host: str = "127.0.0.1"
+    turn_listen_ip: str = "127.0.0.1"
+    turn_port: int = 3478
+    turn_min_port: int = 49160
+    turn_max_port: int = 49400
+    turn_realm: str = "peershare"
+    turn_external_ip: str | None = None
+    turn_tls_cert: Path | None = None
+    turn_tls_key: Path | None = None
+    # Only for tests on one machine: production refuses to relay to loopback and private peers.
+    turn_allow_loopback: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -106,12 +128,15 @@ class Settings:
             auth_rate_window_s=int(env.get("AUTH_RATE_WINDOW", "60")),
             oauth=_oauth_from_env(env),
             log_level=env.get("LOG_LEVEL", "info").lower(),
-            allowed_origins=tuple(o.strip().rstrip("/") for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()),
+            allowed_origins=tuple(o.rstrip("/") for o in _split(env.get("ALLOWED_ORIGINS", ""))),
             ws_ping_interval_s=float(env.get("WS_PING_INTERVAL", "10")),
             ws_ping_timeout_s=float(env.get("WS_PING_TIMEOUT", "10")),
             presence_lease_s=float(env.get("PRESENCE_LEASE", "30")),
             ws_frame_rate=float(env.get("WS_FRAME_RATE", "50")),
             message_rate=int(env.get("MESSAGE_RATE", "30")),
+            join_rate=int(env.get("JOIN_RATE", "20")),
+            call_resume_grace_s=float(env.get("CALL_RESUME_GRACE", "20")),
+            **_turn_from_env(env, data_dir, host, public_url=env.get("PUBLIC_URL", f"http://{host}:{port}")),
         )
 
     def origin_allowed(self, origin: str | None) -> bool:
@@ -141,6 +166,36 @@ def _stored_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(secret)
     return secret
+
+
+def _turn_from_env(env: Mapping[str, str], data_dir: Path, host: str, public_url: str) -> dict[str, Any]:
+    mode = env.get("TURN_MODE") or ("managed" if shutil.which("turnserver") else "off")
+    if mode not in ("managed", "external", "off"):
+        raise ValueError(f"TURN_MODE must be managed, external or off, not {mode!r}")
+    public_host = public_url.partition("://")[2].split("/")[0].rsplit(":", 1)[0] or host
+    listen_ip = env.get("TURN_LISTEN_IP", host if host not in ("0.0.0.0", "::") else "0.0.0.0")
+    cert, key = env.get("TURN_TLS_CERT"), env.get("TURN_TLS_KEY")
+    return {
+        "turn_mode": mode,
+        "turn_secret": env.get("TURN_SECRET") or (_stored_secret(data_dir / "turn_secret") if mode == "managed" else ""),
+        "turn_urls": _split(env.get("TURN_URLS", "")),
+        "stun_urls": _split(env.get("STUN_URLS", "")),
+        "turn_ttl_s": int(env.get("TURN_TTL", "3600")),
+        "turn_host": env.get("TURN_HOST", public_host),
+        "turn_listen_ip": listen_ip,
+        "turn_port": int(env.get("TURN_PORT", "3478")),
+        "turn_min_port": int(env.get("TURN_MIN_PORT", "49160")),
+        "turn_max_port": int(env.get("TURN_MAX_PORT", "49400")),
+        "turn_realm": env.get("TURN_REALM", "peershare"),
+        "turn_external_ip": env.get("TURN_EXTERNAL_IP") or None,
+        "turn_tls_cert": Path(cert) if cert else None,
+        "turn_tls_key": Path(key) if key else None,
+        "turn_allow_loopback": env.get("TURN_ALLOW_LOOPBACK", "") in ("1", "true", "yes"),
+    }
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def _oauth_from_env(env: Mapping[str, str]) -> dict[str, OAuthProviderSettings]:

@@ -33,7 +33,7 @@ def _models() -> list[tuple[type[BaseModel], Any]]:
     inputs = [m for m in vars(rest).values() if isinstance(m, type) and issubclass(m, rest.Body) and m is not rest.Body]
     outputs = [m for m in vars(rest).values() if isinstance(m, type) and issubclass(m, rest.Out) and m is not rest.Out]
     return ([(m, "validation") for m in inputs + _members(signaling.ClientFrame)]
-            + [(m, "serialization") for m in outputs + _members(signaling.ServerFrame)])
+            + [(m, "serialization") for m in outputs + _members(signaling.ServerFrame) + signaling.REPLY_DATA])
 
 
 def signaling_schema() -> dict[str, Any]:

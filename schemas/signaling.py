@@ -10,6 +10,7 @@ Requests carry a client `id` and get exactly one `ok` or `error` with that id; p
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
@@ -92,8 +93,81 @@ class StartCallNotice(Frame):
     voice_channel_id: uuid.UUID | None = None
 
 
+# --- calls: client → server ---------------------------------------------------------------------
+
+
+class JoinCall(Frame):
+    """Join a voice channel's call. `resume_token` re-attaches a participant whose socket dropped."""
+
+    type: Literal["join_call"]
+    id: RequestId
+    channel_id: uuid.UUID
+    resume_token: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+
+
+class LeaveCall(Frame):
+    type: Literal["leave_call"]
+    id: RequestId
+
+
+class SessionDescription(Frame):
+    type: Literal["offer", "answer", "rollback"]
+    sdp: Annotated[str, StringConstraints(max_length=60_000)] = ""
+
+
+class IceCandidate(Frame):
+    candidate: Annotated[str, StringConstraints(max_length=1000)]
+    sdpMid: Annotated[str, StringConstraints(max_length=64)] | None = None  # noqa: N815 (WebRTC's name)
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=1000)] | None = None  # noqa: N815
+    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None  # noqa: N815
+
+
+class P2PSignal(Frame):
+    """Offer/answer or a trickled ICE candidate for the other peer of a two-person call."""
+
+    type: Literal["p2p_signal"]
+    id: RequestId
+    to: uuid.UUID = Field(description="the peer's participant id")
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+
+class CallKick(Frame):
+    type: Literal["call_kick"]
+    id: RequestId
+    user_id: uuid.UUID
+
+
+class CallMute(Frame):
+    """A moderator mutes a participant's microphone (in an SFU call the server pauses it too)."""
+
+    type: Literal["call_mute"]
+    id: RequestId
+    user_id: uuid.UUID
+
+
+class ReportMediaPath(Frame):
+    """What the client's selected ICE candidate pair says: direct or through TURN."""
+
+    type: Literal["report_media_path"]
+    id: RequestId
+    path: Literal["direct", "relay"]
+    rtt_ms: Annotated[float, Field(ge=0, le=60_000)] | None = None
+
+
+class SetMediaState(Frame):
+    type: Literal["set_media_state"]
+    id: RequestId
+    audio: bool
+    video: bool
+    screen: bool
+
+
 ClientFrame = Annotated[
-    Union[Hello, Ping, SendMessage, EditMessage, DeleteMessage, Typing, SetPresence, StartCallNotice],
+    Union[
+        Hello, Ping, SendMessage, EditMessage, DeleteMessage, Typing, SetPresence, StartCallNotice,
+        JoinCall, LeaveCall, P2PSignal, CallKick, CallMute, ReportMediaPath, SetMediaState,
+    ],
     Field(discriminator="type"),
 ]
 
@@ -232,14 +306,105 @@ class ChannelRemoved(Frame):
     channel_id: uuid.UUID
 
 
+# --- calls: server → client ---------------------------------------------------------------------
+
+
+class CallMode(StrEnum):
+    p2p = "p2p"
+    sfu = "sfu"
+
+
+class IceServer(Frame):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class CallParticipant(Frame):
+    participant_id: uuid.UUID
+    user_id: uuid.UUID
+    joined_at: datetime
+    audio: bool
+    video: bool
+    screen: bool
+    muted_by_moderator: bool
+
+
+class CallJoined(Frame):
+    """The `data` of the ok reply to join_call."""
+
+    call_id: uuid.UUID
+    participant_id: uuid.UUID
+    resume_token: str
+    mode: CallMode
+    participants: list[CallParticipant]
+    ice_servers: list[IceServer]
+    # Seconds this participant may stay (guests); null when unlimited.
+    time_limit_s: int | None = None
+
+
+class CallState(Frame):
+    """Who is in a voice channel's call, to everyone in the group (empty list: the call ended)."""
+
+    type: Literal["call_state"] = "call_state"
+    group_id: uuid.UUID
+    channel_id: uuid.UUID
+    mode: CallMode | None
+    participants: list[CallParticipant]
+
+
+class CallModeChanged(Frame):
+    """To each participant: the call's mode, and in P2P mode the peer and this side's role."""
+
+    type: Literal["call_mode"] = "call_mode"
+    channel_id: uuid.UUID
+    mode: CallMode
+    peer_participant_id: uuid.UUID | None = None
+    # Perfect negotiation: the polite side rolls back on glare; the impolite side makes the first offer.
+    polite: bool | None = None
+
+
+class P2PSignalPush(Frame):
+    type: Literal["p2p_signal"] = "p2p_signal"
+    from_participant_id: uuid.UUID
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+
+class CallWarning(Frame):
+    type: Literal["call_warning"] = "call_warning"
+    channel_id: uuid.UUID
+    reason: Literal["time_limit"]
+    remaining_s: int
+
+
+class CallRemoved(Frame):
+    """This participant is no longer in the call."""
+
+    type: Literal["call_removed"] = "call_removed"
+    channel_id: uuid.UUID
+    reason: Literal["kicked", "time_limit", "joined_elsewhere", "channel_deleted", "access_revoked"]
+
+
+class CallMuted(Frame):
+    type: Literal["call_muted"] = "call_muted"
+    channel_id: uuid.UUID
+    by_user_id: uuid.UUID
+
+
 ServerFrame = Annotated[
     Union[
         OkReply, ErrorReply, Welcome, Pong, MessageCreated, MessageUpdated, MessageDeleted, TypingPush, PresencePush,
         Notification, MemberJoined, MemberUpdated, MemberLeft, GroupJoined, GroupUpdated, GroupRemoved,
-        ChannelChanged, ChannelRemoved,
+        ChannelChanged, ChannelRemoved, CallState, CallModeChanged, P2PSignalPush, CallWarning, CallRemoved,
+        CallMuted,
     ],
     Field(discriminator="type"),
 ]
+
+
+# Models of ok replies' `data`, listed so the generated types include them.
+REPLY_DATA: list[type[BaseModel]] = [CallJoined]
 
 
 class CloseCode:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Awaitable, Callable
 
 import structlog
 from redis.asyncio import Redis
@@ -47,6 +48,8 @@ class Realtime:
         self.hub.attach_bus(self.bus)
         self.lease_s = lease_s
         self._janitor: asyncio.Task[None] | None = None
+        # Called with the sessions reaped after their node died (calls end their participations).
+        self.on_sessions_lost: list[Callable[[list[str]], Awaitable[None]]] = []
 
     async def start(self) -> None:
         if isinstance(self.bus, RedisBus):
@@ -65,9 +68,14 @@ class Realtime:
             try:
                 refs = [SessionRef(s.user_id, s.session_id) for s in self.hub.local_sessions]
                 await self.presence.renew(refs, self.lease_s)
-                for ref in await self.presence.reap_expired():
+                reaped = await self.presence.reap_expired()
+                for ref, went_offline in reaped:
                     log.info("presence_reaped", user_id=str(ref.user_id), session_id=ref.session_id)
-                    await self.announce_presence(ref.user_id)
+                    if went_offline:
+                        await self.announce_presence(ref.user_id)
+                if reaped:
+                    for hook in self.on_sessions_lost:
+                        await hook([ref.session_id for ref, _ in reaped])
             except Exception:  # Redis or the database away for a moment: try again next round
                 log.warning("presence_upkeep_failed", exc_info=True)
 

@@ -33,6 +33,11 @@ def user_topic(user_id: uuid.UUID) -> str:
     return f"user:{user_id}"
 
 
+def session_topic(session_id: str) -> str:
+    """One connection: for pushes meant for it alone (a call's P2P signals, its mode)."""
+    return f"session:{session_id}"
+
+
 class Subscriber(Protocol):
     """What the hub needs of a session."""
 

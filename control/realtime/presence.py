@@ -39,8 +39,8 @@ class PresenceStore(Protocol):
 
     async def renew(self, refs: list[SessionRef], lease_s: float) -> None: ...
 
-    async def reap_expired(self) -> list[SessionRef]:
-        """Forgets sessions whose lease ran out; returns those of users who went offline by it."""
+    async def reap_expired(self) -> list[tuple[SessionRef, bool]]:
+        """Forgets sessions whose lease ran out; returns each with whether its user went offline by it."""
 
     async def set_status(self, user_id: uuid.UUID, status: str, status_text: str) -> None: ...
 
@@ -87,13 +87,9 @@ class MemoryPresence:
             if ref in self._leases:
                 self._leases[ref] = deadline
 
-    async def reap_expired(self) -> list[SessionRef]:
+    async def reap_expired(self) -> list[tuple[SessionRef, bool]]:
         now = time.monotonic()
-        went_offline = []
-        for ref in [r for r, deadline in self._leases.items() if deadline < now]:
-            if await self.disconnect(ref):
-                went_offline.append(ref)
-        return went_offline
+        return [(ref, await self.disconnect(ref)) for ref in [r for r, end in self._leases.items() if end < now]]
 
     async def set_status(self, user_id: uuid.UUID, status: str, status_text: str) -> None:
         self._status[user_id] = (status, status_text)
@@ -151,15 +147,15 @@ class RedisPresence:
             # xx: renew only leases that still exist; a reaped session must not come back.
             await self._redis.zadd(_LEASES, {_member(r): time.time() + lease_s for r in refs}, xx=True)
 
-    async def reap_expired(self) -> list[SessionRef]:
-        went_offline = []
+    async def reap_expired(self) -> list[tuple[SessionRef, bool]]:
+        reaped = []
         for raw in await self._redis.zrangebyscore(_LEASES, 0, time.time()):
             user, _, session = raw.decode().partition(":")
             ref = SessionRef(uuid.UUID(user), session)
             # zrem answers 1 to exactly one node, so one node reaps each session.
-            if await self._redis.zrem(_LEASES, raw) and await self._finish_disconnect(ref):
-                went_offline.append(ref)
-        return went_offline
+            if await self._redis.zrem(_LEASES, raw):
+                reaped.append((ref, await self._finish_disconnect(ref)))
+        return reaped
 
     async def _finish_disconnect(self, ref: SessionRef) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:

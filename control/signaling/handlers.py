@@ -7,11 +7,18 @@ from typing import TYPE_CHECKING, Any
 from control.errors import InvalidInput
 from control.realtime.frames import dump
 from schemas.signaling import (
+    CallKick,
+    CallMute,
     DeleteMessage,
     EditMessage,
     Hello,
+    JoinCall,
+    LeaveCall,
+    P2PSignal,
     Ping,
+    ReportMediaPath,
     SendMessage,
+    SetMediaState,
     SetPresence,
     StartCallNotice,
     Typing,
@@ -48,6 +55,28 @@ async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
         case StartCallNotice():
             told = await chat.start_call_notice(principal, frame.channel_id, frame.voice_channel_id)
             return {"notified": told}
+        case JoinCall():
+            await services.limiter.hit(f"joins:{principal.user_id}", services.settings.join_rate, 60)
+            joined = await services.calls.join(principal, session.session_id, frame.channel_id, frame.resume_token)
+            return dump(joined)
+        case LeaveCall():
+            await services.calls.leave(principal)
+            return None
+        case P2PSignal():
+            await services.calls.relay(principal, session.session_id, frame.to, frame.description, frame.candidate)
+            return None
+        case CallKick():
+            await services.calls.kick(principal, frame.user_id)
+            return None
+        case CallMute():
+            await services.calls.mute(principal, frame.user_id)
+            return None
+        case ReportMediaPath():
+            await services.calls.report_media_path(principal, frame.path, frame.rtt_ms)
+            return None
+        case SetMediaState():
+            await services.calls.set_media_state(principal, frame.audio, frame.video, frame.screen)
+            return None
         case Hello():
             raise InvalidInput("this connection is signed in already", code="already_authenticated")
     raise InvalidInput("unknown frame type", code="unknown_type")

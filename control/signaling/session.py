@@ -22,7 +22,7 @@ from control.domain.permissions import Role
 from control.errors import PeerShareError, RateLimited, ValidationFailed
 from control.realtime.frames import dump
 from control.realtime.gateway import presence_out
-from control.realtime.hub import EncodedFrame, group_topic, user_topic
+from control.realtime.hub import EncodedFrame, group_topic, session_topic, user_topic
 from control.realtime.presence import SessionRef
 from control.services import Services
 from control.signaling import handlers
@@ -89,7 +89,7 @@ class Session:
         if welcome is None:
             await self._ws.close(code=CloseCode.AUTH_FAILED, reason="the account no longer exists")
             return
-        topics = [user_topic(self.user_id)] + [group_topic(g) for g in self._roles]
+        topics = [user_topic(self.user_id), session_topic(self.session_id)] + [group_topic(g) for g in self._roles]
         await realtime.hub.add(self, topics)
         ref = SessionRef(self.user_id, self.session_id)
         self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.session_id}")
@@ -107,6 +107,7 @@ class Session:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await realtime.hub.remove(self)
+            await self.services.calls.session_ended(self.session_id)
             if await realtime.presence.disconnect(ref):
                 await realtime.announce_presence(self.user_id)
             self._log.info("session_ended")

@@ -6,6 +6,75 @@ export interface BulkResult {
   error: string | null;
 }
 
+export interface CallJoined {
+  call_id: string;
+  participant_id: string;
+  resume_token: string;
+  mode: CallMode;
+  participants: CallParticipant[];
+  ice_servers: IceServer[];
+  time_limit_s: number | null;
+}
+
+export interface CallKick {
+  type: "call_kick";
+  id: string;
+  user_id: string;
+}
+
+export type CallMode = "p2p" | "sfu";
+
+export interface CallModeChanged {
+  type: "call_mode";
+  channel_id: string;
+  mode: CallMode;
+  peer_participant_id: string | null;
+  polite: boolean | null;
+}
+
+export interface CallMute {
+  type: "call_mute";
+  id: string;
+  user_id: string;
+}
+
+export interface CallMuted {
+  type: "call_muted";
+  channel_id: string;
+  by_user_id: string;
+}
+
+export interface CallParticipant {
+  participant_id: string;
+  user_id: string;
+  joined_at: string;
+  audio: boolean;
+  video: boolean;
+  screen: boolean;
+  muted_by_moderator: boolean;
+}
+
+export interface CallRemoved {
+  type: "call_removed";
+  channel_id: string;
+  reason: "kicked" | "time_limit" | "joined_elsewhere" | "channel_deleted" | "access_revoked";
+}
+
+export interface CallState {
+  type: "call_state";
+  group_id: string;
+  channel_id: string;
+  mode: CallMode | null;
+  participants: CallParticipant[];
+}
+
+export interface CallWarning {
+  type: "call_warning";
+  channel_id: string;
+  reason: "time_limit";
+  remaining_s: number;
+}
+
 export interface ChannelChanged {
   type: "channel_changed";
   channel: ChannelOut;
@@ -148,6 +217,26 @@ export interface Hello {
   token: string;
 }
 
+export interface IceCandidate-Input {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+export interface IceCandidate-Output {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+  usernameFragment: string | null;
+}
+
+export interface IceServer {
+  urls: string[];
+  username: string | null;
+  credential: string | null;
+}
+
 export interface InviteAccept {
   /** required for a guest invite without a token */
   display_name?: string | null;
@@ -198,6 +287,18 @@ export interface InvitePreview {
 }
 
 export type InviteRole = "member" | "guest";
+
+export interface JoinCall {
+  type: "join_call";
+  id: string;
+  channel_id: string;
+  resume_token?: string | null;
+}
+
+export interface LeaveCall {
+  type: "leave_call";
+  id: string;
+}
 
 export interface LoginBody {
   /** username or e-mail */
@@ -348,6 +449,22 @@ export interface OkReply {
   data: Record<string, unknown> | null;
 }
 
+export interface P2PSignal {
+  type: "p2p_signal";
+  id: string;
+  /** the peer's participant id */
+  to: string;
+  description?: SessionDescription-Input | null;
+  candidate?: IceCandidate-Input | null;
+}
+
+export interface P2PSignalPush {
+  type: "p2p_signal";
+  from_participant_id: string;
+  description: SessionDescription-Output | null;
+  candidate: IceCandidate-Output | null;
+}
+
 export interface Ping {
   type: "ping";
   id: string;
@@ -384,6 +501,13 @@ export interface RegisterBody {
   display_name?: string | null;
 }
 
+export interface ReportMediaPath {
+  type: "report_media_path";
+  id: string;
+  path: "direct" | "relay";
+  rtt_ms?: number | null;
+}
+
 export type RoleName = "owner" | "moderator" | "member" | "guest";
 
 export interface SendMessage {
@@ -392,6 +516,24 @@ export interface SendMessage {
   channel_id: string;
   client_id: string;
   body: string;
+}
+
+export interface SessionDescription-Input {
+  type: "offer" | "answer" | "rollback";
+  sdp?: string;
+}
+
+export interface SessionDescription-Output {
+  type: "offer" | "answer" | "rollback";
+  sdp: string;
+}
+
+export interface SetMediaState {
+  type: "set_media_state";
+  id: string;
+  audio: boolean;
+  video: boolean;
+  screen: boolean;
 }
 
 export interface SetPresence {
@@ -455,6 +597,6 @@ export interface Welcome {
   heartbeat_s: number;
 }
 
-export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice;
+export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | ReportMediaPath | SetMediaState;
 
-export type ServerFrame = OkReply | ErrorReply | Welcome | Pong | MessageCreated | MessageUpdated | MessageDeleted | TypingPush | PresencePush | Notification | MemberJoined | MemberUpdated | MemberLeft | GroupJoined | GroupUpdated | GroupRemoved | ChannelChanged | ChannelRemoved;
+export type ServerFrame = OkReply | ErrorReply | Welcome | Pong | MessageCreated | MessageUpdated | MessageDeleted | TypingPush | PresencePush | Notification | MemberJoined | MemberUpdated | MemberLeft | GroupJoined | GroupUpdated | GroupRemoved | ChannelChanged | ChannelRemoved | CallState | CallModeChanged | P2PSignalPush | CallWarning | CallRemoved | CallMuted;

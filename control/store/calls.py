@@ -1,0 +1,139 @@
+"""Calls and their participants in PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+_PARTICIPANT_COLUMNS = (
+    "p.id, p.call_id, p.user_id, p.session_id, p.joined_at, p.left_at, p.disconnected_at, p.audio, p.video,"
+    " p.screen, p.muted_by_moderator, p.media_path, p.rtt_ms"
+)
+_CALL_COLUMNS = "id, channel_id, group_id, started_at, ended_at, mode, mode_since, p2p_seconds, sfu_seconds"
+
+
+async def lock_live_call(conn: asyncpg.Connection, channel_id: uuid.UUID, group_id: uuid.UUID) -> asyncpg.Record:
+    """The channel's live call, created if there is none, locked for this transaction."""
+    await conn.execute(
+        "INSERT INTO calls (channel_id, group_id, mode) VALUES ($1, $2, 'p2p')"
+        " ON CONFLICT (channel_id) WHERE ended_at IS NULL DO NOTHING",
+        channel_id, group_id,
+    )
+    row: asyncpg.Record = await conn.fetchrow(
+        f"SELECT {_CALL_COLUMNS} FROM calls WHERE channel_id = $1 AND ended_at IS NULL FOR UPDATE", channel_id
+    )
+    return row
+
+
+async def lock_call(conn: asyncpg.Connection, call_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_CALL_COLUMNS} FROM calls WHERE id = $1 FOR UPDATE", call_id)
+
+
+async def get_call(conn: asyncpg.Connection, call_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_CALL_COLUMNS} FROM calls WHERE id = $1", call_id)
+
+
+async def live_participants(conn: asyncpg.Connection, call_id: uuid.UUID) -> list[asyncpg.Record]:
+    """In the order they joined: the first two of a P2P call are its impolite and polite peers."""
+    return await conn.fetch(
+        f"SELECT {_PARTICIPANT_COLUMNS} FROM call_participants p WHERE p.call_id = $1 AND p.left_at IS NULL"
+        " ORDER BY p.joined_at, p.id",
+        call_id,
+    )
+
+
+async def live_participation_of(conn: asyncpg.Connection, user_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_PARTICIPANT_COLUMNS}, c.channel_id FROM call_participants p JOIN calls c ON c.id = p.call_id"
+        " WHERE p.user_id = $1 AND p.left_at IS NULL",
+        user_id,
+    )
+
+
+async def participants_of_session(conn: asyncpg.Connection, session_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {_PARTICIPANT_COLUMNS} FROM call_participants p WHERE p.session_id = $1 AND p.left_at IS NULL",
+        session_id,
+    )
+
+
+async def find_by_resume_token(conn: asyncpg.Connection, call_id: uuid.UUID, user_id: uuid.UUID,
+                               token_hash: bytes) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_PARTICIPANT_COLUMNS} FROM call_participants p WHERE p.call_id = $1 AND p.user_id = $2"
+        " AND p.resume_token_hash = $3 AND p.left_at IS NULL",
+        call_id, user_id, token_hash,
+    )
+
+
+async def get_participant(conn: asyncpg.Connection, participant_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_PARTICIPANT_COLUMNS} FROM call_participants p WHERE p.id = $1", participant_id
+    )
+
+
+async def insert_participant(conn: asyncpg.Connection, call_id: uuid.UUID, user_id: uuid.UUID, session_id: str,
+                             token_hash: bytes) -> uuid.UUID:
+    participant_id: uuid.UUID = await conn.fetchval(
+        "INSERT INTO call_participants (call_id, user_id, session_id, resume_token_hash) VALUES ($1, $2, $3, $4)"
+        " RETURNING id",
+        call_id, user_id, session_id, token_hash,
+    )
+    return participant_id
+
+
+async def reattach(conn: asyncpg.Connection, participant_id: uuid.UUID, session_id: str) -> None:
+    await conn.execute(
+        "UPDATE call_participants SET session_id = $2, disconnected_at = NULL WHERE id = $1", participant_id, session_id
+    )
+
+
+async def mark_disconnected(conn: asyncpg.Connection, session_id: str) -> list[uuid.UUID]:
+    rows = await conn.fetch(
+        "UPDATE call_participants SET disconnected_at = now() WHERE session_id = $1 AND left_at IS NULL"
+        " RETURNING id",
+        session_id,
+    )
+    return [r["id"] for r in rows]
+
+
+async def mark_left(conn: asyncpg.Connection, participant_id: uuid.UUID, reason: str) -> None:
+    await conn.execute(
+        "UPDATE call_participants SET left_at = now(), left_reason = $2 WHERE id = $1 AND left_at IS NULL",
+        participant_id, reason,
+    )
+
+
+async def set_mode(conn: asyncpg.Connection, call: asyncpg.Record, mode: str) -> None:
+    """Switches the call's mode, adding the time spent in the old one to its total."""
+    column = "p2p_seconds" if call["mode"] == "p2p" else "sfu_seconds"
+    await conn.execute(
+        f"UPDATE calls SET {column} = {column} + extract(epoch FROM now() - mode_since), mode = $2,"
+        " mode_since = now() WHERE id = $1",
+        call["id"], mode,
+    )
+
+
+async def end_call(conn: asyncpg.Connection, call: asyncpg.Record) -> None:
+    column = "p2p_seconds" if call["mode"] == "p2p" else "sfu_seconds"
+    await conn.execute(
+        f"UPDATE calls SET {column} = {column} + extract(epoch FROM now() - mode_since), ended_at = now(),"
+        " mode_since = now() WHERE id = $1",
+        call["id"],
+    )
+
+
+async def update_participant(conn: asyncpg.Connection, participant_id: uuid.UUID, **fields: object) -> None:
+    # Field names come from code, never from input.
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
+    await conn.execute(f"UPDATE call_participants SET {assignments} WHERE id = $1", participant_id, *fields.values())
+
+
+async def disconnected_before(conn: asyncpg.Connection, seconds: float) -> list[asyncpg.Record]:
+    """Participants whose socket has been gone longer than the resume grace period."""
+    return await conn.fetch(
+        f"SELECT {_PARTICIPANT_COLUMNS} FROM call_participants p WHERE p.left_at IS NULL"
+        " AND p.disconnected_at < now() - make_interval(secs => $1)",
+        seconds,
+    )
