@@ -21,6 +21,7 @@ class WsClient:
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
+        self._subscriptions: list[tuple[set[str], asyncio.Queue[dict[str, Any]]]] = []
 
     @classmethod
     async def connect(cls, base_url: str, token: str, *, msgpack_frames: bool = False,
@@ -37,6 +38,12 @@ class WsClient:
         assert client.welcome["type"] == "welcome", client.welcome
         client._reader = asyncio.create_task(client._read())
         return client
+
+    def subscribe(self, *types: str) -> asyncio.Queue[dict[str, Any]]:
+        """A queue of its own that gets a copy of every push of these types."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._subscriptions.append((set(types), queue))
+        return queue
 
     async def send_raw(self, frame: Any) -> None:
         await self.conn.send(msgpack.packb(frame) if self.binary else json.dumps(frame))
@@ -55,6 +62,9 @@ class WsClient:
                     future.set_result(frame)
                 else:
                     self.pushes.put_nowait(frame)
+                    for types, queue in self._subscriptions:
+                        if frame["type"] in types:
+                            queue.put_nowait(frame)
         except websockets.ConnectionClosed:
             pass
 
