@@ -98,6 +98,9 @@ class Coturn:
         return shutil.which("turnserver") is not None
 
     async def start(self, timeout_s: float = 10.0) -> None:
+        if _accepts(self.config.listen_ip, self.config.port):
+            # Another TURN server (perhaps another node's) has the port: ours would never bind it.
+            raise RuntimeError(f"port {self.config.port} is taken: set TURN_PORT, or TURN_MODE=external/off")
         self.config.log_file.parent.mkdir(parents=True, exist_ok=True)
         self._process = await asyncio.create_subprocess_exec(
             "turnserver", *self.config.arguments(), stdin=asyncio.subprocess.DEVNULL,

@@ -28,6 +28,8 @@ def two_nodes(base_settings: Settings) -> Iterator[tuple[NodeProcess, NodeProces
         "PRESENCE_LEASE": str(LEASE_S),
         "AUTH_RATE_LIMIT": "100000",
         "LOG_LEVEL": "warning",
+        # Both nodes run on one machine: they cannot both run a TURN server on its port.
+        "TURN_MODE": "off",
     }
     nodes = (NodeProcess(env).start(), NodeProcess(env).start())
     yield nodes
