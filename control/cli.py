@@ -7,11 +7,12 @@ import argparse
 import asyncio
 import getpass
 import sys
+from typing import Any
 
 from control.settings import Settings
 
 
-def uvicorn_websocket_options(settings: Settings) -> dict[str, object]:
+def uvicorn_websocket_options(settings: Settings) -> dict[str, Any]:
     """Frames over 64 KiB close the socket (1009); a peer silent past ping + timeout is dropped."""
     return {
         "ws_max_size": 64 * 1024,

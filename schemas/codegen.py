@@ -59,7 +59,7 @@ def openapi_document() -> dict[str, Any]:
 
 def _ts(schema: dict[str, Any]) -> str:
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[1]
+        return str(schema["$ref"]).rsplit("/", 1)[1]
     if "const" in schema:
         return json.dumps(schema["const"])
     if "enum" in schema:

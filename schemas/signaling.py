@@ -378,12 +378,15 @@ class CallWarning(Frame):
     remaining_s: int
 
 
+CallRemovalReason = Literal["kicked", "time_limit", "joined_elsewhere"]
+
+
 class CallRemoved(Frame):
     """This participant is no longer in the call."""
 
     type: Literal["call_removed"] = "call_removed"
     channel_id: uuid.UUID
-    reason: Literal["kicked", "time_limit", "joined_elsewhere", "channel_deleted", "access_revoked"]
+    reason: CallRemovalReason
 
 
 class CallMuted(Frame):

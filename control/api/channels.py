@@ -57,8 +57,9 @@ async def update_channel(ctx: Context, body: ChannelPatch) -> ChannelOut:
             await channels.lock_group_channels(conn, access.group_id)
             await channels.move_channel(conn, access.group_id, channel["id"], position)
         # A move renumbers its neighbours too: every client gets each changed channel.
-        changed = await channels.list_channels(conn, access.group_id) if position is not None else [
-            await channels.get_channel(conn, channel["id"])]
+        changed = await channels.list_channels(conn, access.group_id)
+        if position is None:
+            changed = [r for r in changed if r["id"] == channel["id"]]
     for row in changed:
         await ctx.services.realtime.hub.publish_to_group(access.group_id, channel_frames(row))
     [row] = [r for r in changed if r["id"] == channel["id"]]

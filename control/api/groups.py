@@ -110,7 +110,7 @@ async def transfer_ownership(ctx: Context, body: TransferOwnershipBody) -> Group
             await groups.set_owner(conn, access.group_id, body.user_id)
         group = await groups.get_group(conn, access.group_id)
         changed = [await groups.get_member(conn, access.group_id, u) for u in (ctx.principal.user_id, body.user_id)]
-    assert group is not None
+    assert group is not None and changed[0] is not None and changed[1] is not None
     hub = ctx.services.realtime.hub
     for member in changed:
         await hub.publish_to_group(access.group_id, member_updated_frames(access.group_id, member))

@@ -37,6 +37,7 @@ from schemas.rest import (
     InviteOut,
     InvitePreview,
     InviteRole,
+    RoleName,
 )
 
 router = ApiRouter("invites")
@@ -154,7 +155,7 @@ async def accept_invite(ctx: Context, body: InviteAccept) -> InviteAccepted:
                 # Accepting twice is harmless and does not spend a use.
                 group = await groups.get_group(conn, group_id)
                 assert group is not None
-                return InviteAccepted(group=group_out(group, existing), role=existing.value)
+                return InviteAccepted(group=group_out(group, existing), role=RoleName(existing.value))
         _check_usable(invite)
         role = Role(invite["role"])
         tokens = None
@@ -186,7 +187,7 @@ async def accept_invite(ctx: Context, body: InviteAccept) -> InviteAccepted:
         group = await groups.get_group(conn, group_id)
     assert group is not None
     await announce_joined(ctx.services.realtime, group_id, user_id)
-    return InviteAccepted(group=group_out(group, role), role=role.value, tokens=tokens)
+    return InviteAccepted(group=group_out(group, role), role=RoleName(role.value), tokens=tokens)
 
 
 @router.delete("/api/invites/{code}", summary="Revoke an invite (its creator, or a moderator)")

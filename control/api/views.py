@@ -11,6 +11,7 @@ from schemas.rest import (
     GroupOut,
     InviteOut,
     MemberOut,
+    RoleName,
 )
 
 
@@ -23,7 +24,7 @@ def group_out(row: asyncpg.Record, role: Role | None) -> GroupOut:
         member_limit=row["member_limit"],
         owner_id=row["owner_id"],
         member_count=row["member_count"],
-        my_role=role.value if role else None,
+        my_role=RoleName(role.value) if role else None,
         created_at=row["created_at"],
     )
 

@@ -36,6 +36,7 @@ from schemas.signaling import (
     CallModeChanged,
     CallMuted,
     CallParticipant,
+    CallRemovalReason,
     CallRemoved,
     CallState,
     CallWarning,
@@ -189,7 +190,7 @@ class CallService:
     async def _push(self, session_id: str, frame: Any) -> None:
         await self._realtime.hub.publish(session_topic(session_id), {EVERYONE: dump(frame)})
 
-    async def _tell_removed(self, participant: asyncpg.Record, reason: str) -> None:
+    async def _tell_removed(self, participant: asyncpg.Record, reason: CallRemovalReason) -> None:
         async with self._db.connection() as conn:
             call = await calls.get_call(conn, participant["call_id"])
         if call is not None:

@@ -22,14 +22,14 @@ from control.realtime.presence import (
 from control.store import groups
 from control.store.bus import Bus, InProcessBus, RedisBus
 from control.store.postgres import Database
-from schemas.signaling import PresenceOut, PresencePush
+from schemas.signaling import PresenceOut, PresencePush, PresenceStatus
 
 log = structlog.get_logger(__name__)
 
 
 def presence_out(presence: Presence) -> PresenceOut:
     return PresenceOut(
-        user_id=presence.user_id, status=presence.status, status_text=presence.status_text,
+        user_id=presence.user_id, status=PresenceStatus(presence.status), status_text=presence.status_text,
         voice_channel_id=presence.voice_channel_id,
     )
 

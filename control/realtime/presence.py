@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 from redis.asyncio import Redis
 
@@ -149,7 +149,8 @@ class RedisPresence:
 
     async def reap_expired(self) -> list[tuple[SessionRef, bool]]:
         reaped = []
-        for raw in await self._redis.zrangebyscore(_LEASES, 0, time.time()):
+        expired = cast(list[bytes], await self._redis.zrangebyscore(_LEASES, 0, time.time()))
+        for raw in expired:
             user, _, session = raw.decode().partition(":")
             ref = SessionRef(uuid.UUID(user), session)
             # zrem answers 1 to exactly one node, so one node reaps each session.

@@ -21,7 +21,7 @@ async def database_url(configured: str | None, data_dir: Path) -> AsyncIterator[
     pgdata = data_dir / "postgres"
     pgdata.mkdir(parents=True, exist_ok=True)
     # pgserver blocks while initdb/pg_ctl run; keep the event loop free.
-    server = await asyncio.to_thread(pgserver.get_server, pgdata, cleanup_mode="stop")
+    server = await asyncio.to_thread(pgserver.get_server, pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
     try:
         yield str(server.get_uri())
     finally:

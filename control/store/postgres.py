@@ -56,7 +56,7 @@ class Database:
 def migration_files() -> list[tuple[str, str]]:
     """(version, sql) for every migration, in order."""
     folder = resources.files("control.store") / "migrations"
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name.removesuffix(".sql"), f.read_text()) for f in files]
 
 

@@ -57,7 +57,7 @@ export interface CallParticipant {
 export interface CallRemoved {
   type: "call_removed";
   channel_id: string;
-  reason: "kicked" | "time_limit" | "joined_elsewhere" | "channel_deleted" | "access_revoked";
+  reason: "kicked" | "time_limit" | "joined_elsewhere";
 }
 
 export interface CallState {
