@@ -73,7 +73,6 @@ class Channel:
         self._writer: asyncio.WriteTransport | None = None
         self._reader: asyncio.BaseTransport | None = None
         self._on_lost: list[Callable[[], None]] = []
-        self._close_requests: set[asyncio.Task[Any]] = set()
         self._loop = asyncio.get_running_loop()
 
     async def connect(self, write_fd: int, read_fd: int) -> None:
@@ -97,6 +96,23 @@ class Channel:
         self._listeners.pop(target_id, None)
 
     async def request(self, method: str, handler_id: str | None = None, data: dict[str, Any] | None = None) -> Any:
+        request_id, future = self._send(method, handler_id, data)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.request_timeout_s)
+        except TimeoutError:
+            raise RequestTimeout(method, self.request_timeout_s) from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    def close_request(self, method: str, handler_id: str | None, data: dict[str, Any]) -> None:
+        """Fire and forget, for closing requests: the local object is closed whatever the answer.
+        Written at once, so a request made right after it reaches the worker after it."""
+        if self.closed or self._writer is None or self._writer.is_closing():
+            return
+        request_id, future = self._send(method, handler_id, data)
+        future.add_done_callback(lambda f: (self._pending.pop(request_id, None), f.cancelled() or f.exception()))
+
+    def _send(self, method: str, handler_id: str | None, data: dict[str, Any] | None) -> tuple[int, asyncio.Future[Any]]:
         if self.closed or self._writer is None or self._writer.is_closing():
             raise InvalidStateError("channel closed")
         self._next_id = self._next_id + 1 if self._next_id < 4_294_967_295 else 1
@@ -108,21 +124,7 @@ class Channel:
         future: asyncio.Future[Any] = self._loop.create_future()
         self._pending[request_id] = (method, future)
         self._writer.write(_LENGTH.pack(len(encoded)) + encoded)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), self.request_timeout_s)
-        except TimeoutError:
-            raise RequestTimeout(method, self.request_timeout_s) from None
-        finally:
-            self._pending.pop(request_id, None)
-
-    def close_request(self, method: str, handler_id: str | None, data: dict[str, Any]) -> None:
-        """Fire and forget, for closing requests: the local object is closed whatever the answer."""
-        if self.closed or self._writer is None or self._writer.is_closing():
-            return
-        task = self._loop.create_task(self.request(method, handler_id, data))
-        self._close_requests.add(task)
-        task.add_done_callback(self._close_requests.discard)
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return request_id, future
 
     def on_payload(self, payload: bytes) -> None:
         first = payload[:1]

@@ -22,10 +22,10 @@ from control.sfu.channel import Channel
 from control.sfu.errors import InvalidStateError
 from control.sfu.events import Emitter
 from control.sfu.router import Router
+from media_worker import MEDIASOUP_VERSION
 
 log = structlog.get_logger(__name__)
 
-MEDIASOUP_VERSION = "3.12.16"
 
 
 @dataclass(frozen=True)
