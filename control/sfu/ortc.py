@@ -7,7 +7,7 @@ ortc.js does, and raise TypeError for malformed input.
 
 from __future__ import annotations
 
-import copy
+import json
 import random
 import re
 from typing import Any
@@ -23,6 +23,11 @@ _MIME = re.compile(r"^(audio|video)/(.+)", re.IGNORECASE)
 TRANSPORT_CC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 MID = "urn:ietf:params:rtp-hdrext:sdes:mid"
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of wire data (what mediasoup's utils.clone does); far faster than copy.deepcopy."""
+    return json.loads(json.dumps(value))
 
 
 def _number(value: Any) -> bool:
@@ -196,7 +201,7 @@ def generate_router_rtp_capabilities(media_codecs: list[Dict]) -> Dict:
     followed by its RTX codec, with payload types allocated from the dynamic range."""
     if not isinstance(media_codecs, list):
         raise TypeError("mediaCodecs must be an Array")
-    supported = copy.deepcopy(SUPPORTED_RTP_CAPABILITIES)
+    supported = clone(SUPPORTED_RTP_CAPABILITIES)
     validate_rtp_capabilities(supported)
     dynamic = list(DYNAMIC_PAYLOAD_TYPES)
     caps: Dict = {"codecs": [], "headerExtensions": supported["headerExtensions"]}
@@ -205,7 +210,7 @@ def generate_router_rtp_capabilities(media_codecs: list[Dict]) -> Dict:
         matched = next((c for c in supported["codecs"] if match_codecs(media_codec, c, strict=False)), None)
         if matched is None:
             raise UnsupportedError(f"media codec not supported [mimeType:{media_codec['mimeType']}]")
-        codec = copy.deepcopy(matched)
+        codec = clone(matched)
         if _number(media_codec.get("preferredPayloadType")):
             codec["preferredPayloadType"] = media_codec["preferredPayloadType"]
             if codec["preferredPayloadType"] in dynamic:
@@ -293,7 +298,7 @@ def get_consumable_rtp_parameters(kind: str, params: Dict, caps: Dict, mapping: 
             continue
         consumable["headerExtensions"].append(
             {"uri": ext["uri"], "id": ext["preferredId"], "encrypt": ext["preferredEncrypt"], "parameters": {}})
-    for encoding, mapped in zip(copy.deepcopy(params["encodings"]), mapping["encodings"]):
+    for encoding, mapped in zip(clone(params["encodings"]), mapping["encodings"]):
         for key in ("rid", "rtx", "codecPayloadType"):
             encoding.pop(key, None)
         encoding["ssrc"] = mapped["mappedSsrc"]
@@ -321,7 +326,7 @@ def get_consumer_rtp_parameters(consumable: Dict, remote_caps: Dict, *, pipe: bo
     for cap in remote_caps["codecs"]:
         validate_rtp_codec_capability(cap)
     rtx_supported = False
-    for codec in copy.deepcopy(consumable["codecs"]):
+    for codec in clone(consumable["codecs"]):
         if not enable_rtx and is_rtx_codec(codec):
             continue
         cap = next((c for c in remote_caps["codecs"] if match_codecs(c, codec, strict=True)), None)
@@ -364,7 +369,7 @@ def get_consumer_rtp_parameters(consumable: Dict, remote_caps: Dict, *, pipe: bo
         params["encodings"].append(encoding)
     else:
         base_ssrc, base_rtx = random_ssrc(), random_ssrc()
-        for i, encoding in enumerate(copy.deepcopy(consumable["encodings"])):
+        for i, encoding in enumerate(clone(consumable["encodings"])):
             encoding["ssrc"] = base_ssrc + i
             if rtx_supported:
                 encoding["rtx"] = {"ssrc": base_rtx + i}
@@ -377,7 +382,7 @@ def get_consumer_rtp_parameters(consumable: Dict, remote_caps: Dict, *, pipe: bo
 def get_pipe_consumer_rtp_parameters(consumable: Dict, *, enable_rtx: bool = False) -> Dict:
     """Parameters for a consumer on a PipeTransport: every encoding, only PLI/FIR (and NACK) feedback."""
     params: Dict = {"codecs": [], "headerExtensions": [], "encodings": [], "rtcp": consumable["rtcp"]}
-    for codec in copy.deepcopy(consumable["codecs"]):
+    for codec in clone(consumable["codecs"]):
         if not enable_rtx and is_rtx_codec(codec):
             continue
         codec["rtcpFeedback"] = [
@@ -389,7 +394,7 @@ def get_pipe_consumer_rtp_parameters(consumable: Dict, *, enable_rtx: bool = Fal
     params["headerExtensions"] = [ext for ext in consumable["headerExtensions"]
                                   if ext["uri"] not in (MID, ABS_SEND_TIME, TRANSPORT_CC)]
     base_ssrc, base_rtx = random_ssrc(), random_ssrc()
-    for i, encoding in enumerate(copy.deepcopy(consumable["encodings"])):
+    for i, encoding in enumerate(clone(consumable["encodings"])):
         encoding["ssrc"] = base_ssrc + i
         if enable_rtx:
             encoding["rtx"] = {"ssrc": base_rtx + i}

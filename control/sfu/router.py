@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import uuid
 from typing import Any, TypeVar
 
@@ -12,6 +11,7 @@ from control.sfu.channel import Channel
 from control.sfu.consumer import Consumer
 from control.sfu.errors import InvalidStateError
 from control.sfu.events import Emitter
+from control.sfu.ortc import clone
 from control.sfu.pipe_transport import PipeTransport
 from control.sfu.plain_transport import PlainTransport
 from control.sfu.producer import Producer
@@ -81,7 +81,7 @@ class Router:
         if producer is None:
             return False
         try:
-            return ortc.can_consume(producer.consumable_rtp_parameters, copy.deepcopy(rtp_capabilities))
+            return ortc.can_consume(producer.consumable_rtp_parameters, clone(rtp_capabilities))
         except TypeError:
             return False
 

@@ -3,7 +3,6 @@ The kinds (WebRTC, plain RTP, pipe) add their connect() and their own notificati
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any, Callable
 
@@ -12,6 +11,7 @@ from control.sfu.channel import Channel
 from control.sfu.consumer import Consumer
 from control.sfu.errors import InvalidStateError, UnsupportedError
 from control.sfu.events import Emitter
+from control.sfu.ortc import clone
 from control.sfu.producer import Producer
 
 
@@ -110,7 +110,7 @@ class Transport:
             raise TypeError(f'a Producer with same id "{producer_id}" already exists')
         if kind not in ("audio", "video"):
             raise TypeError(f'invalid kind "{kind}"')
-        rtp_parameters = copy.deepcopy(rtp_parameters)
+        rtp_parameters = clone(rtp_parameters)
         ortc.validate_rtp_parameters(rtp_parameters)
         if not rtp_parameters["encodings"]:
             rtp_parameters["encodings"] = [{}]
@@ -148,7 +148,7 @@ class Transport:
                       ignore_dtx: bool = False, enable_rtx: bool | None = None, pipe: bool = False,
                       app_data: dict[str, Any] | None = None) -> Consumer:
         self._require_open()
-        rtp_capabilities = copy.deepcopy(rtp_capabilities)
+        # Validated in place, as mediasoup does: missing defaults are filled into the caller's dict.
         ortc.validate_rtp_capabilities(rtp_capabilities)
         producer = self._router.producer_by_id(producer_id)
         if producer is None:
@@ -191,6 +191,6 @@ class Transport:
 def can_consume_or_raise(producer: Producer | None, rtp_capabilities: dict[str, Any]) -> Producer:
     if producer is None:
         raise InvalidStateError("producer not found")
-    if not ortc.can_consume(producer.consumable_rtp_parameters, copy.deepcopy(rtp_capabilities)):
+    if not ortc.can_consume(producer.consumable_rtp_parameters, clone(rtp_capabilities)):
         raise UnsupportedError("the device cannot consume this producer")
     return producer

@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from control.childproc import ChildProcess, die_with_parent
 from control.sfu import ortc
 from control.sfu.channel import Channel
 from control.sfu.errors import InvalidStateError
@@ -49,8 +50,6 @@ class WorkerSettings:
 
 def _child_pipes(child_ends: list[int]) -> None:
     """For `preexec_fn`: puts the child's pipe ends at fds 3, 4, 5, 6 and ties its life to ours."""
-    from control.childproc import die_with_parent
-
     # Move them above 6 first so no dup2 below overwrites one that is still needed.
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in child_ends]
     for target, fd in enumerate(high, start=3):
@@ -61,7 +60,7 @@ def _child_pipes(child_ends: list[int]) -> None:
 
 
 class Worker:
-    def __init__(self, process: asyncio.subprocess.Process, channel: Channel, settings: WorkerSettings,
+    def __init__(self, process: ChildProcess, channel: Channel, settings: WorkerSettings,
                  payload_fds: tuple[int, ...]) -> None:
         self.pid = process.pid
         self.settings = settings
@@ -89,13 +88,9 @@ class Worker:
         payload_out_r, payload_out_w = os.pipe()  # fd 6
         child_ends = [requests_r, answers_w, payload_in_r, payload_out_w]
         try:
-            process = await asyncio.create_subprocess_exec(
-                str(binary), *settings.arguments(),
-                env={**os.environ, "MEDIASOUP_VERSION": MEDIASOUP_VERSION},
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL, close_fds=False,
-                preexec_fn=lambda: _child_pipes(child_ends),
-            )
+            process = ChildProcess([str(binary), *settings.arguments()],
+                                   env={**os.environ, "MEDIASOUP_VERSION": MEDIASOUP_VERSION},
+                                   preexec_fn=lambda: _child_pipes(child_ends))
         finally:
             for fd in child_ends:
                 os.close(fd)

@@ -117,3 +117,22 @@ async def test_the_supervisor_respawns_a_killed_worker_within_two_seconds(binary
         assert (await rebuilt.dump())["id"] == rebuilt.id
     finally:
         await supervisor.close()
+
+
+def test_the_driver_works_on_uvloop_as_uvicorn_runs_it(binary: Path) -> None:
+    import uvloop
+
+    async def scenario() -> list[str]:
+        worker = await Worker.spawn(binary)
+        router = await worker.create_router([dict(c) for c in MEDIA_CODECS])
+        transport = await router.create_webrtc_transport(listen_ips=[{"ip": "127.0.0.1"}])
+        ids: list[str] = (await router.dump())["transportIds"]
+        assert ids == [transport.id]
+        died = asyncio.Event()
+        worker.events.on("died", lambda how: died.set())
+        os.kill(worker.pid, signal.SIGKILL)
+        await asyncio.wait_for(died.wait(), 5)
+        await worker.wait_closed()
+        return ids
+
+    assert len(uvloop.run(scenario())) == 1
