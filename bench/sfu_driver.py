@@ -97,13 +97,14 @@ async def forwarding_cpu(consumers: int, seconds: float) -> None:
     sink, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
     sink_port = sink.get_extra_info("sockname")[1]
     ingest = await router.create_plain_transport(listen_ip=listen_ip("127.0.0.1"), comedia=True)
-    sender = SimulcastSender((ingest.tuple["localIp"], ingest.tuple["localPort"]))
+    sender = SimulcastSender((ingest.tuple["localIp"], ingest.tuple["localPort"]), noise=True)
     producer = await ingest.produce(kind="video", rtp_parameters=sender.rtp_parameters())
     caps = device_capabilities(router.rtp_capabilities)
+    outputs = []
     for _ in range(consumers):
         out = await router.create_plain_transport(listen_ip=listen_ip("127.0.0.1"))
         await out.connect(ip="127.0.0.1", port=sink_port)
-        await out.consume(producer_id=producer.id, rtp_capabilities=caps)
+        outputs.append(await out.consume(producer_id=producer.id, rtp_capabilities=caps))
     await sender.start()
     await asyncio.sleep(2)  # warm up: layers selected, key frames through
     process = psutil.Process(worker.pid)
@@ -111,8 +112,10 @@ async def forwarding_cpu(consumers: int, seconds: float) -> None:
     await asyncio.sleep(seconds)
     cpu = process.cpu_percent()
     stats = await producer.get_stats()
+    sent = [s for c in outputs for s in await c.get_stats() if s["type"] == "outbound-rtp"]
     emit(bench="sfu_forwarding", consumers=consumers, seconds=seconds, worker_cpu_percent=round(cpu, 1),
          producer_kbps=round(sum(s["bitrate"] for s in stats) / 1000, 1),
+         forwarded_kbps=round(sum(s["bitrate"] for s in sent) / 1000, 1),
          worker_rss_mb=round(process.memory_info().rss / 2**20, 1))
     await sender.stop()
     sink.close()

@@ -9,7 +9,13 @@ from typing import AsyncIterator
 
 import pytest
 
-from tests.support.api import Api, GroupWithMembers, join_as_guest, make_group_with_members, register_user
+from tests.support.api import (
+    Api,
+    GroupWithMembers,
+    join_as_guest,
+    make_group_with_members,
+    register_user,
+)
 from tests.support.server import RunningServer
 from tests.support.ws import WsClient
 

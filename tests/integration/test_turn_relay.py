@@ -16,6 +16,7 @@ from tests.support.server import RunningServer
 from tests.support.webrtc import P2PPeer
 from tests.support.ws import WsClient
 
+
 def _free_udp_tcp_port() -> int:
     while True:
         with socket.socket() as tcp:

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from control.sfu.errors import ChannelRequestError, ChannelTypeError, InvalidStateError, UnsupportedError
+from control.sfu.errors import (
+    ChannelRequestError,
+    ChannelTypeError,
+    InvalidStateError,
+    UnsupportedError,
+)
 from control.sfu.router import Router, listen_ip
 from control.sfu.worker import Worker
 from tests.media.rtp import device_capabilities, opus_parameters, vp8_parameters

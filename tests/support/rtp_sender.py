@@ -5,14 +5,13 @@ cannot send simulcast itself, so this packetises with its VP8 encoder."""
 from __future__ import annotations
 
 import asyncio
-import fractions
 import random
+import time
 from typing import Any
 
 from aiortc.clock import current_ntp_time
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtp import RtcpSenderInfo, RtcpSrPacket, RtpPacket
-from av import VideoFrame
 
 from tests.support.webrtc import VIDEO_CLOCK, MovingPattern
 
@@ -21,11 +20,11 @@ PAYLOAD_TYPE = 96
 
 
 class SimulcastSender:
-    def __init__(self, address: tuple[str, int], fps: int = 15) -> None:
+    def __init__(self, address: tuple[str, int], fps: int = 15, *, noise: bool = False) -> None:
         self.address = address
         self.fps = fps
         self.ssrcs = [random.randint(10_000_000, 90_000_000) + i for i in range(len(LAYERS))]
-        self._sources = [MovingPattern(w, h, fps) for w, h, _ in LAYERS]
+        self._sources = [MovingPattern(w, h, fps, noise=noise) for w, h, _ in LAYERS]
         self._encoders = []
         for _, _, bitrate in LAYERS:
             encoder = Vp8Encoder()
@@ -52,11 +51,13 @@ class SimulcastSender:
 
     async def _run(self) -> None:
         frame_index = 0
+        start = time.monotonic()
         while True:
+            await asyncio.sleep(max(0.0, start + frame_index / self.fps - time.monotonic()))
             # A key frame every second, so a receiver switching layers gets one soon.
             keyframe = frame_index % self.fps == 0
             for layer, (source, encoder, ssrc) in enumerate(zip(self._sources, self._encoders, self.ssrcs)):
-                frame: VideoFrame = await source.recv() if layer == 0 else source_frame(source, frame_index)
+                frame = source.frame_at(frame_index)
                 payloads, timestamp = encoder.encode(frame, force_keyframe=keyframe)
                 for i, payload in enumerate(payloads):
                     packet = RtpPacket(payload_type=PAYLOAD_TYPE, sequence_number=self._sequence[layer],
@@ -83,16 +84,3 @@ class SimulcastSender:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._transport is not None:
             self._transport.close()
-
-
-def source_frame(source: MovingPattern, index: int) -> VideoFrame:
-    """The higher layers' frame for the same instant as layer 0's (which sets the pace)."""
-    import numpy as np
-
-    image = np.zeros((source.height, source.width, 3), dtype=np.uint8)
-    x = (index * 8) % source.width
-    image[:, x:x + 16] = (255, 0, 0)
-    frame = VideoFrame.from_ndarray(image, format="rgb24")
-    frame.pts = int(index * VIDEO_CLOCK / source.fps)
-    frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
-    return frame

@@ -27,31 +27,38 @@ VIDEO_CLOCK = 90_000
 
 
 class MovingPattern(MediaStreamTrack):
-    """A video source: a bar sweeping across a gradient, so every frame differs."""
+    """A video source: a bar sweeping across a gradient, so every frame differs. With `noise`,
+    a grain that encoders cannot squeeze, for a realistic bitrate."""
 
     kind = "video"
 
-    def __init__(self, width: int = 320, height: int = 240, fps: int = 20) -> None:
+    def __init__(self, width: int = 320, height: int = 240, fps: int = 20, *, noise: bool = False) -> None:
         super().__init__()
-        self.width, self.height, self.fps = width, height, fps
+        self.width, self.height, self.fps, self.noise = width, height, fps, noise
         self._count = 0
         self._start: float | None = None
         base = np.linspace(0, 255, width, dtype=np.uint8)
         self._gradient = np.repeat(np.tile(base, (height, 1))[:, :, None], 3, axis=2)
+        self._random = np.random.default_rng(7)
+
+    def frame_at(self, index: int) -> VideoFrame:
+        image = self._gradient.copy()
+        if self.noise:
+            image ^= self._random.integers(0, 48, image.shape, dtype=np.uint8)
+        x = (index * 8) % self.width
+        image[:, x:x + 16] = (255, 0, 0)
+        frame = VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts = int(index * VIDEO_CLOCK / self.fps)
+        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+        return frame
 
     async def recv(self) -> VideoFrame:
         if self._start is None:
             self._start = time.monotonic()
         due = self._start + self._count / self.fps
         await asyncio.sleep(max(0.0, due - time.monotonic()))
-        image = self._gradient.copy()
-        x = (self._count * 8) % self.width
-        image[:, x:x + 16] = (255, 0, 0)
-        frame = VideoFrame.from_ndarray(image, format="rgb24")
-        frame.pts = int(self._count * VIDEO_CLOCK / self.fps)
-        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
         self._count += 1
-        return frame
+        return self.frame_at(self._count - 1)
 
 
 class Tone(MediaStreamTrack):
