@@ -95,7 +95,11 @@ async def _account_for(conn: asyncpg.Connection, provider: str, profile: OAuthPr
     """The identity's account; else the account with the same verified e-mail; else a new one."""
     user = await users.find_identity_user(conn, provider, profile.subject)
     if user is None and profile.email and profile.email_verified:
-        user = await users.find_by_verified_email(conn, profile.email)
+        user = await users.find_by_email(conn, profile.email)
+        if user is not None and not user["email_verified"]:
+            # The provider proved who owns the address; whoever registered it here unproven
+            # (perhaps to pre-hijack the account) loses the password and every session.
+            await users.claim_unverified_account(conn, user["id"])
     if user is None:
         email = profile.email if profile.email and not await users.email_taken(conn, profile.email) else None
         user = await users.create_user(

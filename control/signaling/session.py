@@ -67,6 +67,9 @@ class Session:
         self._codec = codec
         self._roles: dict[uuid.UUID, Role] = {}
         self._outbox: asyncio.Queue[EncodedFrame] = asyncio.Queue()
+        # Pushes that arrive between subscribing and sending the welcome wait here: the welcome
+        # is always the first frame, and nothing that happened after its snapshot is lost.
+        self._before_welcome: list[EncodedFrame] | None = []
         self._bucket = TokenBucket(services.settings.ws_frame_rate, 2 * services.settings.ws_frame_rate)
         self._log = log.bind(session_id=self.session_id, user_id=str(self.user_id))
         self._writer: asyncio.Task[None] | None = None
@@ -79,7 +82,10 @@ class Session:
 
     def deliver(self, frame: dict[str, Any], encoded: EncodedFrame) -> None:
         self._track_roles(frame)
-        self._enqueue(encoded)
+        if self._before_welcome is not None:
+            self._before_welcome.append(encoded)
+        else:
+            self._enqueue(encoded)
 
     # --- lifecycle ---
 
@@ -97,6 +103,9 @@ class Session:
             came_online = await realtime.presence.connect(ref, realtime.lease_s)
             welcome.presence = await self._presence_of_my_groups()
             self._enqueue(EncodedFrame(dump(welcome)))
+            early, self._before_welcome = self._before_welcome or [], None
+            for encoded in early:
+                self._enqueue(encoded)
             if came_online:
                 await realtime.announce_presence(self.user_id)
             self._log.info("session_started")

@@ -48,10 +48,15 @@ async def find_by_login(conn: asyncpg.Connection, login: str) -> asyncpg.Record 
     )
 
 
-async def find_by_verified_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND email_verified", email
-    )
+async def find_by_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email)
+
+
+async def claim_unverified_account(conn: asyncpg.Connection, user_id: uuid.UUID) -> None:
+    """Marks the e-mail verified, drops the password and revokes every session of the account."""
+    await conn.execute("UPDATE users SET email_verified = true, password_hash = NULL WHERE id = $1", user_id)
+    await conn.execute("UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+                       user_id)
 
 
 async def email_taken(conn: asyncpg.Connection, email: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import uvicorn
 
@@ -41,13 +41,18 @@ class RunningServer:
         self._sock.close()
 
 
-def start_server(base: Settings, **overrides: Any) -> RunningServer:
-    """A node on a free loopback port; its public URL is that port."""
+def start_server(base: Settings, configure: Callable[[str], dict[str, Any]] | None = None,
+                 **overrides: Any) -> RunningServer:
+    """A node on a free loopback port; its public URL is that port. `configure` gives settings
+    that depend on that URL (OAuth redirect URIs)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    settings = dataclasses.replace(base, host="127.0.0.1", port=port, public_url=f"http://127.0.0.1:{port}", **overrides)
+    url = f"http://127.0.0.1:{port}"
+    if configure is not None:
+        overrides.update(configure(url))
+    settings = dataclasses.replace(base, host="127.0.0.1", port=port, public_url=url, **overrides)
     server = RunningServer(settings, sock)
     server.start()
     return server
