@@ -66,7 +66,8 @@ async def lock_group_channels(conn: asyncpg.Connection, group_id: uuid.UUID) -> 
 
 async def _renumber(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
     await conn.execute(
-        "UPDATE channels c SET position = o.position FROM unnest($1::uuid[]) WITH ORDINALITY AS o(id, position)"
+        # WITH ORDINALITY counts from 1; positions count from 0.
+        "UPDATE channels c SET position = o.position - 1 FROM unnest($1::uuid[]) WITH ORDINALITY AS o(id, position)"
         " WHERE c.id = o.id",
         [*ids],
     )
