@@ -24,14 +24,11 @@ from control.store import channels, groups
 
 @dataclass(frozen=True)
 class GroupAccess:
-    group: asyncpg.Record
+    group_id: uuid.UUID
     # None: a signed-in visitor of a public group, who may read its profile and nothing else.
     role: Role | None
-
-    @property
-    def group_id(self) -> uuid.UUID:
-        group_id: uuid.UUID = self.group["id"]
-        return group_id
+    # The group's row, when the route looked it up (group routes do; channel routes need not).
+    group: asyncpg.Record | None = None
 
     def require(self, permission: Permission) -> Role:
         if self.role is None:
@@ -56,24 +53,21 @@ async def group_access(
     role = await groups.member_role(conn, group_id, principal.user_id)
     if role is None and group["privacy"] != "public":
         raise _group_not_found()
-    return GroupAccess(group, role)
+    return GroupAccess(group_id, role, group)
 
 
 async def channel_access(
     conn: asyncpg.Connection, principal: Principal, channel_id: uuid.UUID
 ) -> tuple[asyncpg.Record, GroupAccess]:
     """The channel and the caller's standing in its group, if the caller may see the channel."""
-    not_found = NotFound("no such channel", code="channel_not_found")
-    channel = await channels.get_channel(conn, channel_id)
-    if channel is None:
-        raise not_found
-    try:
-        access = await group_access(conn, principal, channel["group_id"])
-    except NotFound:
-        raise not_found from None
-    if not can_see_channel(access.role, channel):
-        raise not_found
-    return channel, access
+    # One query: this runs for every chat message, so it stays a single round trip.
+    channel = await channels.get_channel_for(conn, channel_id, principal.user_id)
+    if channel is None or (principal.guest_group_id not in (None, channel["group_id"])):
+        raise NotFound("no such channel", code="channel_not_found")
+    role = Role(channel["my_role"]) if channel["my_role"] else None
+    if not can_see_channel(role, channel):
+        raise NotFound("no such channel", code="channel_not_found")
+    return channel, GroupAccess(channel["group_id"], role)
 
 
 def can_see_channel(role: Role | None, channel: asyncpg.Record) -> bool:

@@ -56,8 +56,10 @@ class Chat:
         self._realtime = realtime
 
     async def send(self, principal: Principal, channel_id: uuid.UUID, client_id: str, body: str) -> MessageOut:
-        """Idempotent per (author, client_id): a retry returns the first message and pushes nothing."""
-        async with self._db.transaction() as conn:
+        """Idempotent per (author, client_id): a retry returns the first message and pushes nothing.
+
+        No explicit transaction: the checks read, and the one INSERT statement is atomic."""
+        async with self._db.connection() as conn:
             channel, _ = await _require(conn, principal, channel_id, Permission.SEND_MESSAGES)
             if channel["kind"] != "text":
                 raise InvalidInput("messages go to text channels", code="not_a_text_channel")
@@ -69,11 +71,10 @@ class Chat:
                 conn, channel_id=channel_id, author_id=principal.user_id, client_id=client_id, body=body,
                 mentions=mentions,
             )
-        if row is None:  # a concurrent retry won the race
-            async with self._db.connection() as conn:
+            if row is None:  # a concurrent retry won the race
                 earlier = await messages.find_by_client_id(conn, principal.user_id, client_id)
-            assert earlier is not None
-            return self._same_send(earlier, channel_id)
+                assert earlier is not None
+                return self._same_send(earlier, channel_id)
         message = message_out(row)
         await self._realtime.hub.publish_to_group(channel["group_id"], message_frames("created", channel["group_id"], channel, message))
         for user_id in mentions:

@@ -67,6 +67,7 @@ async def create_group(ctx: Context, body: GroupCreate) -> GroupCreated:
 async def get_group(ctx: Context) -> GroupOut:
     async with ctx.services.db.connection() as conn:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"))
+    assert access.group is not None
     return group_out(access.group, access.role)
 
 

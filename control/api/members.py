@@ -88,6 +88,7 @@ async def _add(conn: asyncpg.Connection, access: GroupAccess, user_id: uuid.UUID
         raise PermissionDenied("a guest account belongs to one group only", code="guest_account")
     if await groups.member_role(conn, access.group_id, user_id) is not None:
         return
+    assert access.group is not None
     if await groups.count_members(conn, access.group_id) >= access.group["member_limit"]:
         raise LimitReached("this group is full", code="group_full")
     await groups.add_member(conn, access.group_id, user_id, role)

@@ -51,9 +51,9 @@ class Subscriber(Protocol):
 class EncodedFrame:
     """A frame serialised at most once per encoding, however many sessions receive it."""
 
-    def __init__(self, frame: dict[str, Any]) -> None:
+    def __init__(self, frame: dict[str, Any], json_text: str | None = None) -> None:
         self.frame = frame
-        self._json: str | None = None
+        self._json = json_text
         self._msgpack: bytes | None = None
 
     @property
@@ -132,7 +132,13 @@ class Hub:
         frames: dict[str, dict[str, Any]] = event["frames"]
         exclude = event.get("exclude")
         group_id = uuid.UUID(topic.removeprefix("group:")) if topic.startswith("group:") else None
-        encoded = {key: EncodedFrame(frame) for key, frame in frames.items()}
+        # Roles that share one frame share one encoding (the bus hands identical frames over as
+        # equal dicts, so compare by content).
+        by_content: dict[str, EncodedFrame] = {}
+        encoded = {}
+        for key, frame in frames.items():
+            text = json.dumps(frame, separators=(",", ":"))
+            encoded[key] = by_content.setdefault(text, EncodedFrame(frame, text))
         for session_id in list(self._by_topic.get(topic, ())):
             session = self._sessions.get(session_id)
             if session is None or session_id == exclude:

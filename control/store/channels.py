@@ -18,6 +18,15 @@ async def get_channel(conn: asyncpg.Connection, channel_id: uuid.UUID) -> asyncp
     return await conn.fetchrow(f"SELECT {_COLUMNS} FROM channels WHERE id = $1", channel_id)
 
 
+async def get_channel_for(conn: asyncpg.Connection, channel_id: uuid.UUID, user_id: uuid.UUID) -> asyncpg.Record | None:
+    """The channel with the user's role in its group (`my_role`, null for non-members)."""
+    return await conn.fetchrow(
+        f"SELECT {', '.join('c.' + c for c in _COLUMNS.split(', '))}, m.role AS my_role FROM channels c"
+        " LEFT JOIN group_members m ON m.group_id = c.group_id AND m.user_id = $2 WHERE c.id = $1",
+        channel_id, user_id,
+    )
+
+
 async def insert_channel(
     conn: asyncpg.Connection,
     group_id: uuid.UUID,

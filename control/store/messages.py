@@ -34,13 +34,15 @@ async def insert_message(
 ) -> asyncpg.Record | None:
     """The new message, or None when this author already sent `client_id` (a retry).
 
-    Call inside a transaction: on a retry the counter bump is rolled back with it."""
-    seq = await _next_seq(conn, channel_id)
+    One statement, so the channel's row lock (which orders its writers) is held for as short a
+    time as possible. A retry that loses a race still bumps the counter: readers see a gap, look,
+    and find nothing, which is harmless."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        "INSERT INTO messages (channel_id, author_id, client_id, seq, version, body, mentions)"
-        " VALUES ($1, $2, $3, $4, $4, $5, $6) ON CONFLICT (author_id, client_id) DO NOTHING"
-        f" RETURNING {_COLUMNS}",
-        channel_id, author_id, client_id, seq, body, mentions,
+        "WITH seq AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)"
+        " INSERT INTO messages (channel_id, author_id, client_id, seq, version, body, mentions)"
+        " SELECT $1, $2, $3, seq.last_seq, seq.last_seq, $4, $5 FROM seq"
+        f" ON CONFLICT (author_id, client_id) DO NOTHING RETURNING {_COLUMNS}",
+        channel_id, author_id, client_id, body, mentions,
     )
     return row
 
