@@ -13,7 +13,7 @@ import json
 import os
 import struct
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import structlog
 
@@ -25,64 +25,154 @@ from control.sfu.errors import (
     WorkerDiedError,
 )
 
+if TYPE_CHECKING:
+    from control.sfu.payload_channel import PayloadChannel
+
 log = structlog.get_logger(__name__)
 
-_LENGTH = struct.Struct("<I" if sys.byteorder == "little" else ">I")
+LENGTH = struct.Struct("<I" if sys.byteorder == "little" else ">I")
 MESSAGE_MAX_LEN = 4_194_308
 PAYLOAD_MAX_LEN = 4_194_304
 
 Listener = Callable[[str, Any], None]
 
 
-class _Reader(asyncio.Protocol):
-    def __init__(self, channel: "Channel") -> None:
-        self._channel = channel
+class FrameReader(asyncio.Protocol):
+    """Splits the worker's byte stream into length-prefixed messages (both channels use it)."""
+
+    def __init__(self, on_message: Callable[[bytes], None], on_lost: Callable[[], None], pid: int) -> None:
+        self._on_message = on_message
+        self._on_lost = on_lost
+        self._pid = pid
         self._buffer = bytearray()
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
         if len(self._buffer) > PAYLOAD_MAX_LEN + 4:
-            log.error("channel_buffer_overflow", pid=self._channel.pid)
+            log.error("channel_buffer_overflow", pid=self._pid)
             self._buffer.clear()
             return
         start = 0
         while len(self._buffer) - start >= 4:
-            (length,) = _LENGTH.unpack_from(self._buffer, start)
+            (length,) = LENGTH.unpack_from(self._buffer, start)
             if len(self._buffer) - start < 4 + length:
                 break
-            payload = bytes(self._buffer[start + 4:start + 4 + length])
+            message = bytes(self._buffer[start + 4:start + 4 + length])
             start += 4 + length
-            self._channel.on_payload(payload)
+            self._on_message(message)
         del self._buffer[:start]
 
     def eof_received(self) -> bool:
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._channel.on_lost()
+        self._on_lost()
+
+
+class PendingRequests:
+    """Requests awaiting the worker's answer, by id; ids wrap at 2^32 as mediasoup's do."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._loop = loop
+        self._next_id = 0
+        self._pending: dict[int, tuple[str, asyncio.Future[Any]]] = {}
+
+    def add(self, method: str) -> tuple[int, asyncio.Future[Any]]:
+        self._next_id = self._next_id + 1 if self._next_id < 4_294_967_295 else 1
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._pending[self._next_id] = (method, future)
+        return self._next_id, future
+
+    async def wait(self, request_id: int, future: asyncio.Future[Any]) -> Any:
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.timeout_s)
+        except TimeoutError:
+            raise RequestTimeout(self._pending[request_id][0], self.timeout_s) from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    def discard(self, request_id: int) -> None:
+        self._pending.pop(request_id, None)
+
+    def forget_when_done(self, request_id: int, future: asyncio.Future[Any]) -> None:
+        """For requests nobody awaits: drop the entry once answered, and swallow a failure."""
+        def done(finished: asyncio.Future[Any]) -> None:
+            self.discard(request_id)
+            if not finished.cancelled():
+                finished.exception()  # marks the failure as retrieved
+
+        future.add_done_callback(done)
+
+    def settle(self, message: dict[str, Any]) -> None:
+        pending = self._pending.get(message["id"])
+        if pending is None:
+            log.error("answer_matches_no_request", id=message["id"])
+            return
+        method, future = pending
+        if future.done():
+            return
+        if message.get("accepted"):
+            future.set_result(message.get("data"))
+        elif message.get("error"):
+            error_class: type[Exception] = ChannelTypeError if message["error"] == "TypeError" else ChannelRequestError
+            future.set_exception(error_class(method, str(message.get("reason", ""))))
+        else:
+            log.error("answer_neither_accepted_nor_rejected", method=method)
+
+    def fail_all(self, error: Exception) -> None:
+        for _, future in list(self._pending.values()):
+            if not future.done():
+                future.set_exception(error)
+
+
+def frame(text: str | bytes) -> bytes:
+    """One message as the worker reads it: its length, then its bytes."""
+    encoded = text.encode() if isinstance(text, str) else text
+    if len(encoded) > MESSAGE_MAX_LEN:
+        raise ValueError("channel message too big")
+    return LENGTH.pack(len(encoded)) + encoded
+
+
+def request_data(data: dict[str, Any] | None) -> str:
+    return json.dumps(data) if data is not None else "undefined"
 
 
 class Channel:
     def __init__(self, pid: int, *, request_timeout_s: float = 15.0) -> None:
         self.pid = pid
-        self.request_timeout_s = request_timeout_s
         self.closed = False
-        self._next_id = 0
-        self._pending: dict[int, tuple[str, asyncio.Future[Any]]] = {}
+        # The payload channel beside this one (fds 5 and 6), set by the worker: producers and
+        # consumers of direct transports and data producers/consumers send binary data over it.
+        self.payload: PayloadChannel | None = None
+        self._loop = asyncio.get_running_loop()
+        self._pending = PendingRequests(self._loop, request_timeout_s)
         self._listeners: dict[str, Listener] = {}
         self._writer: asyncio.WriteTransport | None = None
         self._reader: asyncio.BaseTransport | None = None
         self._on_lost: list[Callable[[], None]] = []
-        self._loop = asyncio.get_running_loop()
+
+    def require_payload(self) -> "PayloadChannel":
+        if self.payload is None:
+            raise InvalidStateError("this worker has no payload channel")
+        return self.payload
+
+    @property
+    def request_timeout_s(self) -> float:
+        return self._pending.timeout_s
+
+    @request_timeout_s.setter
+    def request_timeout_s(self, value: float) -> None:
+        self._pending.timeout_s = value
 
     async def connect(self, write_fd: int, read_fd: int) -> None:
         """Takes ownership of the parent's ends of the two pipes."""
-        self._writer, _ = await self._loop.connect_write_pipe(asyncio.Protocol, os.fdopen(write_fd, "wb", 0))
-        self._reader, _ = await self._loop.connect_read_pipe(lambda: _Reader(self), os.fdopen(read_fd, "rb", 0))
+        self._writer, self._reader = await connect_pipes(self._loop, write_fd, read_fd,
+                                                         FrameReader(self.on_payload, self.on_lost, self.pid))
 
     def on_lost(self) -> None:
         """The worker closed its end (it exited or crashed): nothing pending will be answered."""
-        self._fail_pending(WorkerDiedError(f"the worker (pid {self.pid}) went away"))
+        self._pending.fail_all(WorkerDiedError(f"the worker (pid {self.pid}) went away"))
         for callback in self._on_lost:
             callback()
 
@@ -96,34 +186,25 @@ class Channel:
         self._listeners.pop(target_id, None)
 
     async def request(self, method: str, handler_id: str | None = None, data: dict[str, Any] | None = None) -> Any:
-        request_id, future = self._send(method, handler_id, data)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), self.request_timeout_s)
-        except TimeoutError:
-            raise RequestTimeout(method, self.request_timeout_s) from None
-        finally:
-            self._pending.pop(request_id, None)
+        return await self._pending.wait(*self._send(method, handler_id, data))
 
     def close_request(self, method: str, handler_id: str | None, data: dict[str, Any]) -> None:
         """Fire and forget, for closing requests: the local object is closed whatever the answer.
         Written at once, so a request made right after it reaches the worker after it."""
         if self.closed or self._writer is None or self._writer.is_closing():
             return
-        request_id, future = self._send(method, handler_id, data)
-        future.add_done_callback(lambda f: (self._pending.pop(request_id, None), f.cancelled() or f.exception()))
+        self._pending.forget_when_done(*self._send(method, handler_id, data))
 
     def _send(self, method: str, handler_id: str | None, data: dict[str, Any] | None) -> tuple[int, asyncio.Future[Any]]:
         if self.closed or self._writer is None or self._writer.is_closing():
             raise InvalidStateError("channel closed")
-        self._next_id = self._next_id + 1 if self._next_id < 4_294_967_295 else 1
-        request_id = self._next_id
-        body = f"{request_id}:{method}:{handler_id or 'undefined'}:{json.dumps(data) if data is not None else 'undefined'}"
-        encoded = body.encode()
-        if len(encoded) > MESSAGE_MAX_LEN:
-            raise ValueError("channel request too big")
-        future: asyncio.Future[Any] = self._loop.create_future()
-        self._pending[request_id] = (method, future)
-        self._writer.write(_LENGTH.pack(len(encoded)) + encoded)
+        request_id, future = self._pending.add(method)
+        try:
+            message = frame(f"{request_id}:{method}:{handler_id or 'undefined'}:{request_data(data)}")
+        except ValueError:
+            self._pending.discard(request_id)
+            raise
+        self._writer.write(message)
         return request_id, future
 
     def on_payload(self, payload: bytes) -> None:
@@ -144,20 +225,7 @@ class Channel:
 
     def _on_message(self, message: dict[str, Any]) -> None:
         if "id" in message:
-            pending = self._pending.get(message["id"])
-            if pending is None:
-                log.error("answer_matches_no_request", id=message["id"])
-                return
-            method, future = pending
-            if future.done():
-                return
-            if message.get("accepted"):
-                future.set_result(message.get("data"))
-            elif message.get("error"):
-                error_class = ChannelTypeError if message["error"] == "TypeError" else ChannelRequestError
-                future.set_exception(error_class(method, str(message.get("reason", ""))))
-            else:
-                log.error("answer_neither_accepted_nor_rejected", method=method)
+            self._pending.settle(message)
         elif "targetId" in message and "event" in message:
             # Scheduled, not called: an event must not overtake the answer of the request that
             # caused it, whose awaiting task resumes in this same loop iteration.
@@ -166,23 +234,30 @@ class Channel:
             log.error("worker_message_unknown", message=str(message)[:200])
 
     def _notify(self, target_id: str, event: str, data: Any) -> None:
-        listener = self._listeners.get(target_id)
-        if listener is not None:
-            try:
-                listener(event, data)
-            except Exception:  # a listener's bug must not break the channel
-                log.exception("notification_listener_failed", target_id=target_id, event=event)
-
-    def _fail_pending(self, error: Exception) -> None:
-        for _, future in list(self._pending.values()):
-            if not future.done():
-                future.set_exception(error)
+        notify_listener(self._listeners.get(target_id), target_id, event, data)
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        self._fail_pending(InvalidStateError("channel closed"))
+        self._pending.fail_all(InvalidStateError("channel closed"))
         for transport in (self._writer, self._reader):
             if transport is not None:
                 transport.close()
+        if self.payload is not None:
+            self.payload.close()
+
+
+async def connect_pipes(loop: asyncio.AbstractEventLoop, write_fd: int, read_fd: int,
+                        reader: FrameReader) -> tuple[asyncio.WriteTransport, asyncio.BaseTransport]:
+    writer, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(write_fd, "wb", 0))
+    read_transport, _ = await loop.connect_read_pipe(lambda: reader, os.fdopen(read_fd, "rb", 0))
+    return writer, read_transport
+
+
+def notify_listener(listener: Callable[..., None] | None, target_id: str, event: str, *args: Any) -> None:
+    if listener is not None:
+        try:
+            listener(event, *args)
+        except Exception:  # a listener's bug must not break the channel
+            log.exception("notification_listener_failed", target_id=target_id, event=event)

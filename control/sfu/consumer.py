@@ -33,6 +33,13 @@ class Consumer:
         self._channel = channel
         self._on_closed = on_closed
         channel.subscribe(consumer_id, self._on_notification)
+        if channel.payload is not None:
+            channel.payload.subscribe(consumer_id, self._on_payload)
+
+    def _on_payload(self, event: str, _data: Any, payload: bytes) -> None:
+        """Consumers on a DirectTransport hand their RTP packets to us as "rtp" events."""
+        if event == "rtp" and not self.closed:
+            self.events.emit("rtp", payload)
 
     def _on_notification(self, event: str, data: Any) -> None:
         if event == "producerclose":
@@ -71,6 +78,8 @@ class Consumer:
             return False
         self.closed = True
         self._channel.unsubscribe(self.id)
+        if self._channel.payload is not None:
+            self._channel.payload.unsubscribe(self.id)
         self._on_closed(self)
         self.observer.emit("close")
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from control.sfu.channel import Channel
+from control.sfu.errors import InvalidStateError
 from control.sfu.events import Emitter
 
 
@@ -76,6 +77,12 @@ class Producer:
         self.paused = False
         if was_paused:
             self.observer.emit("resume")
+
+    def send(self, rtp_packet: bytes) -> None:
+        """Injects one RTP packet (producers on a DirectTransport only)."""
+        if self.closed:
+            raise InvalidStateError("producer closed")
+        self._channel.require_payload().notify("producer.send", self.id, None, rtp_packet)
 
     async def enable_trace_event(self, types: list[str]) -> None:
         await self._channel.request("producer.enableTraceEvent", self.id, {"types": types})

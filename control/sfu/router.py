@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from control.sfu import ortc
 from control.sfu.channel import Channel
+from control.sfu.direct_transport import DirectTransport
 from control.sfu.consumer import Consumer
 from control.sfu.errors import InvalidStateError
 from control.sfu.events import Emitter
@@ -132,6 +133,11 @@ class Router:
             "maxSctpMessageSize": 268435456, "sctpSendBufferSize": 268435456, "isDataChannel": False,
             "enableRtx": enable_rtx, "enableSrtp": enable_srtp,
         }, app_data)
+
+    async def create_direct_transport(self, *, max_message_size: int = 262_144,
+                                      app_data: dict[str, Any] | None = None) -> DirectTransport:
+        return await self._create(DirectTransport, "router.createDirectTransport",
+                                  {"direct": True, "maxMessageSize": max_message_size}, app_data)
 
     # --- observers ---
 

@@ -22,11 +22,11 @@ from control.sfu import ortc
 from control.sfu.channel import Channel
 from control.sfu.errors import InvalidStateError
 from control.sfu.events import Emitter
+from control.sfu.payload_channel import PayloadChannel
 from control.sfu.router import Router
 from media_worker import MEDIASOUP_VERSION
 
 log = structlog.get_logger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,7 @@ def _child_pipes(child_ends: list[int]) -> None:
 
 
 class Worker:
-    def __init__(self, process: ChildProcess, channel: Channel, settings: WorkerSettings,
-                 payload_fds: tuple[int, ...]) -> None:
+    def __init__(self, process: ChildProcess, channel: Channel, settings: WorkerSettings) -> None:
         self.pid = process.pid
         self.settings = settings
         self.app_data = dict(settings.app_data)
@@ -73,9 +72,6 @@ class Worker:
         self.observer = Emitter()
         self.routers: set[Router] = set()
         self._process = process
-        # The payload channel is not used by PeerShare (no data channels or direct transports);
-        # its ends stay open so the worker never sees them closed, and close with the worker.
-        self._payload_fds = payload_fds
         self._exit_watch: asyncio.Task[None] | None = None
 
     @classmethod
@@ -96,7 +92,9 @@ class Worker:
                 os.close(fd)
         channel = Channel(process.pid)
         await channel.connect(requests_w, answers_r)
-        worker = cls(process, channel, settings, (payload_in_w, payload_out_r))
+        channel.payload = PayloadChannel(process.pid)
+        await channel.payload.connect(payload_in_w, payload_out_r)
+        worker = cls(process, channel, settings)
         running: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def on_first_notification(event: str, _data: Any) -> None:
@@ -131,9 +129,6 @@ class Worker:
     def _close_all(self) -> None:
         self.closed = True
         self.channel.close()
-        for fd in self._payload_fds:
-            os.close(fd)
-        self._payload_fds = ()
         for router in list(self.routers):
             router.worker_closed()
         self.routers.clear()
