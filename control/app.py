@@ -27,11 +27,14 @@ from control.api import (
 from control.api.openapi import build_openapi, render_docs
 from control.api.routing import Endpoint, to_starlette_route
 from control.auth.tokens import TokenService
+from control.calls.media_engine import MediaEngine
 from control.calls.service import CallService
+from control.calls.sfu import SfuService
 from control.chat import Chat
 from control.coturn import Coturn, coturn_config
 from control.errors import PeerShareError
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from control.realtime.frames import dump
 from control.realtime.gateway import Realtime
 from control.services import Services
 from control.settings import Settings
@@ -86,7 +89,9 @@ def build_app(settings: Settings) -> Starlette:
             realtime = Realtime(db, redis, lease_s=settings.presence_lease_s)
             await realtime.start()
             stack.push_async_callback(realtime.close)
-            call_service = CallService(db, realtime, settings)
+            sfu = SfuService(db, MediaEngine(settings), lambda session_id, frame: realtime.hub.publish_to_session(session_id, dump(frame)))
+            stack.push_async_callback(sfu.close)
+            call_service = CallService(db, realtime, settings, sfu)
             await call_service.start()
             stack.push_async_callback(call_service.close)
             realtime.on_sessions_lost.append(call_service.sessions_lost)
@@ -104,6 +109,7 @@ def build_app(settings: Settings) -> Starlette:
                 realtime=realtime,
                 chat=Chat(db, realtime),
                 calls=call_service,
+                sfu=sfu,
             )
             log.info("peershare_started", host=settings.host, port=settings.port,
                      database="external" if settings.database_url else "embedded",

@@ -8,6 +8,7 @@ import httpx
 
 from control.auth.tokens import TokenService
 from control.calls.service import CallService
+from control.calls.sfu import SfuService
 from control.chat import Chat
 from control.ratelimit import RateLimiter
 from control.realtime.gateway import Realtime
@@ -26,3 +27,4 @@ class Services:
     realtime: Realtime
     chat: Chat
     calls: CallService
+    sfu: SfuService

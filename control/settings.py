@@ -88,6 +88,15 @@ class Settings:
     join_rate: int = 20
     # Calls. A participant whose socket dropped may resume within the grace period.
     call_resume_grace_s: float = 20.0
+    # SFU (calls of three or more): mediasoup workers (0: one per core), their RTC port range,
+    # the address transports listen on and the one announced to clients (behind NAT).
+    media_workers: int = 0
+    rtc_min_port: int = 40000
+    rtc_max_port: int = 48999
+    media_listen_ip: str = "127.0.0.1"
+    media_announced_ip: str | None = None
+    # Caps on what one participant may send to the SFU, in bits per second.
+    sfu_max_incoming_bitrate: int = 6_000_000
     # TURN: "managed" runs Debian's coturn beside the node, "external" uses TURN_URLS, "off" none.
     turn_mode: str = "off"
     turn_secret: str = ""
@@ -136,6 +145,12 @@ class Settings:
             message_rate=int(env.get("MESSAGE_RATE", "30")),
             join_rate=int(env.get("JOIN_RATE", "20")),
             call_resume_grace_s=float(env.get("CALL_RESUME_GRACE", "20")),
+            media_workers=int(env.get("MEDIA_WORKERS", "0")),
+            rtc_min_port=int(env.get("RTC_MIN_PORT", "40000")),
+            rtc_max_port=int(env.get("RTC_MAX_PORT", "48999")),
+            media_listen_ip=env.get("MEDIA_LISTEN_IP", host if host not in ("0.0.0.0", "::") else "0.0.0.0"),
+            media_announced_ip=env.get("MEDIA_ANNOUNCED_IP") or None,
+            sfu_max_incoming_bitrate=int(env.get("SFU_MAX_INCOMING_BITRATE", "6000000")),
             **_turn_from_env(env, data_dir, host, public_url=env.get("PUBLIC_URL", f"http://{host}:{port}")),
         )
 

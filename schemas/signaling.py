@@ -163,10 +163,106 @@ class SetMediaState(Frame):
     screen: bool
 
 
+# --- calls through the SFU: the mediasoup-client request set ------------------------------------
+
+SfuId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+MediaSource = Literal["mic", "camera", "screen"]
+
+
+class SfuCapabilities(Frame):
+    """First step in SFU mode: the router's RTP capabilities, to load the client's device with."""
+
+    type: Literal["sfu_capabilities"]
+    id: RequestId
+
+
+class SfuCreateTransport(Frame):
+    """One send and one recv transport per participant; a second of a direction replaces the first."""
+
+    type: Literal["sfu_create_transport"]
+    id: RequestId
+    direction: Literal["send", "recv"]
+
+
+class SfuConnectTransport(Frame):
+    type: Literal["sfu_connect_transport"]
+    id: RequestId
+    transport_id: SfuId
+    dtls_parameters: dict[str, Any]
+
+
+class SfuProduce(Frame):
+    """Camera and screen are separate video producers; one of each source per participant."""
+
+    type: Literal["sfu_produce"]
+    id: RequestId
+    transport_id: SfuId
+    kind: Literal["audio", "video"]
+    source: MediaSource
+    rtp_parameters: dict[str, Any]
+    paused: bool = False
+
+
+class SfuReady(Frame):
+    """The recv transport exists and the device is loaded: consume everyone's producers, now and
+    as they come (each arrives as a paused `sfu_consumer_added` push, to resume when ready)."""
+
+    type: Literal["sfu_ready"]
+    id: RequestId
+    rtp_capabilities: dict[str, Any]
+
+
+class SfuResumeConsumer(Frame):
+    type: Literal["sfu_resume_consumer"]
+    id: RequestId
+    consumer_id: SfuId
+
+
+class SfuProducerAction(Frame):
+    type: Literal["sfu_producer"]
+    id: RequestId
+    producer_id: SfuId
+    action: Literal["pause", "resume", "close"]
+
+
+class SfuPreferredLayers(Frame):
+    """The viewer's tile size picks the simulcast layer (0 smallest)."""
+
+    type: Literal["sfu_preferred_layers"]
+    id: RequestId
+    consumer_id: SfuId
+    spatial_layer: Annotated[int, Field(ge=0, le=2)]
+    temporal_layer: Annotated[int, Field(ge=0, le=2)] | None = None
+
+
+class SfuRestartIce(Frame):
+    type: Literal["sfu_restart_ice"]
+    id: RequestId
+    transport_id: SfuId
+
+
+class SfuLeave(Frame):
+    """Closes my SFU path (after a switch back to P2P, once the direct path carries media)."""
+
+    type: Literal["sfu_leave"]
+    id: RequestId
+
+
+class ReportQuality(Frame):
+    """In P2P mode, what the client's own stats say; the server grades it and tells the call."""
+
+    type: Literal["report_quality"]
+    id: RequestId
+    rtt_ms: Annotated[float, Field(ge=0, le=60_000)]
+    loss_pct: Annotated[float, Field(ge=0, le=100)]
+
+
 ClientFrame = Annotated[
     Union[
         Hello, Ping, SendMessage, EditMessage, DeleteMessage, Typing, SetPresence, StartCallNotice,
-        JoinCall, LeaveCall, P2PSignal, CallKick, CallMute, ReportMediaPath, SetMediaState,
+        JoinCall, LeaveCall, P2PSignal, CallKick, CallMute, ReportMediaPath, SetMediaState, SfuCapabilities,
+        SfuCreateTransport, SfuConnectTransport, SfuProduce, SfuReady, SfuResumeConsumer, SfuProducerAction,
+        SfuPreferredLayers, SfuRestartIce, SfuLeave, ReportQuality,
     ],
     Field(discriminator="type"),
 ]
@@ -395,19 +491,95 @@ class CallMuted(Frame):
     by_user_id: uuid.UUID
 
 
+# --- SFU: server → client -----------------------------------------------------------------------
+
+
+class SfuTransportOut(Frame):
+    """The `data` of the ok reply to sfu_create_transport."""
+
+    transport_id: str
+    direction: Literal["send", "recv"]
+    ice_parameters: dict[str, Any]
+    ice_candidates: list[dict[str, Any]]
+    dtls_parameters: dict[str, Any]
+
+
+class SfuConsumerAdded(Frame):
+    """A consumer of someone's producer, created paused: resume it once the track is set up."""
+
+    type: Literal["sfu_consumer_added"] = "sfu_consumer_added"
+    channel_id: uuid.UUID
+    consumer_id: str
+    producer_id: str
+    participant_id: uuid.UUID
+    kind: Literal["audio", "video"]
+    source: MediaSource
+    rtp_parameters: dict[str, Any]
+    producer_paused: bool
+
+
+class SfuConsumerClosed(Frame):
+    type: Literal["sfu_consumer_closed"] = "sfu_consumer_closed"
+    channel_id: uuid.UUID
+    consumer_id: str
+
+
+class SfuConsumerPaused(Frame):
+    """The producer behind a consumer was paused or resumed (a muted mic, a stopped camera)."""
+
+    type: Literal["sfu_consumer_paused"] = "sfu_consumer_paused"
+    channel_id: uuid.UUID
+    consumer_id: str
+    paused: bool
+
+
+class SfuActiveSpeaker(Frame):
+    type: Literal["sfu_active_speaker"] = "sfu_active_speaker"
+    channel_id: uuid.UUID
+    participant_id: uuid.UUID
+
+
+class AudioLevel(Frame):
+    participant_id: uuid.UUID
+    volume: int  # dBov, -127 (silence) to 0 (loudest)
+
+
+class SfuAudioLevels(Frame):
+    """The loudest speakers, a few times a second; empty when everyone is silent."""
+
+    type: Literal["sfu_audio_levels"] = "sfu_audio_levels"
+    channel_id: uuid.UUID
+    levels: list[AudioLevel]
+
+
+class SfuReset(Frame):
+    """The media server restarted: close the SFU transports and set them up again."""
+
+    type: Literal["sfu_reset"] = "sfu_reset"
+    channel_id: uuid.UUID
+
+
+class CallQuality(Frame):
+    type: Literal["call_quality"] = "call_quality"
+    channel_id: uuid.UUID
+    participant_id: uuid.UUID
+    quality: Literal["good", "fair", "poor"]
+
+
 ServerFrame = Annotated[
     Union[
         OkReply, ErrorReply, Welcome, Pong, MessageCreated, MessageUpdated, MessageDeleted, TypingPush, PresencePush,
         Notification, MemberJoined, MemberUpdated, MemberLeft, GroupJoined, GroupUpdated, GroupRemoved,
         ChannelChanged, ChannelRemoved, CallState, CallModeChanged, P2PSignalPush, CallWarning, CallRemoved,
-        CallMuted,
+        CallMuted, SfuConsumerAdded, SfuConsumerClosed, SfuConsumerPaused, SfuActiveSpeaker, SfuAudioLevels,
+        SfuReset, CallQuality,
     ],
     Field(discriminator="type"),
 ]
 
 
 # Models of ok replies' `data`, listed so the generated types include them.
-REPLY_DATA: list[type[BaseModel]] = [CallJoined]
+REPLY_DATA: list[type[BaseModel]] = [CallJoined, SfuTransportOut]
 
 
 class CloseCode:

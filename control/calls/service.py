@@ -13,7 +13,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import structlog
@@ -22,11 +22,11 @@ from control.access import channel_access
 from control.auth.tokens import Principal
 from control.calls.ice import ice_servers
 from control.calls.sdp import sending_tracks
+from control.calls.sfu import SfuService
 from control.domain.permissions import Permission, channel_permissions, has_permission
 from control.errors import InvalidInput, NotFound, PermissionDenied
 from control.realtime.frames import dump, viewer_roles
 from control.realtime.gateway import Realtime
-from control.realtime.hub import EVERYONE, session_topic
 from control.settings import Settings
 from control.store import calls, channels, users
 from control.store.postgres import Database
@@ -36,6 +36,7 @@ from schemas.signaling import (
     CallModeChanged,
     CallMuted,
     CallParticipant,
+    CallQuality,
     CallRemovalReason,
     CallRemoved,
     CallState,
@@ -56,6 +57,12 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def p2p_quality(rtt_ms: float, loss_pct: float) -> Literal["good", "fair", "poor"]:
+    if rtt_ms < 150 and loss_pct < 2:
+        return "good"
+    return "fair" if rtt_ms < 400 and loss_pct < 8 else "poor"
+
+
 def mode_for(count: int) -> CallMode:
     return CallMode.p2p if count <= P2P_MAX else CallMode.sfu
 
@@ -68,8 +75,9 @@ def participant_out(row: asyncpg.Record) -> CallParticipant:
 
 
 class CallService:
-    def __init__(self, db: Database, realtime: Realtime, settings: Settings) -> None:
+    def __init__(self, db: Database, realtime: Realtime, settings: Settings, sfu: SfuService) -> None:
         self._db = db
+        self._sfu = sfu
         self._realtime = realtime
         self._settings = settings
         # Time limits of participants whose sessions live on this node.
@@ -108,6 +116,7 @@ class CallService:
                 assert resume_token is not None
                 participant_id, token = resumed["id"], resume_token
                 await calls.reattach(conn, participant_id, session_id)
+                self._sfu.resumed(participant_id, session_id)
             else:
                 replaced = await calls.live_participation_of(conn, principal.user_id)
                 if replaced is not None:
@@ -151,6 +160,7 @@ class CallService:
         limit = self._limits.pop(participant["id"], None)
         if limit is not None and limit is not asyncio.current_task():
             limit.cancel()
+        self._sfu.participant_left(participant["call_id"], participant["id"])
         await self._announce(participant["call_id"])
         async with self._db.connection() as conn:
             still_in = await calls.live_participation_of(conn, participant["user_id"])
@@ -178,6 +188,7 @@ class CallService:
         if call is None or channel is None:
             return
         mode = mode_for(len(roster)) if roster else None
+        self._sfu.mode_changed(call_id, mode.value if mode else None)
         state = dump(CallState(group_id=call["group_id"], channel_id=call["channel_id"], mode=mode,
                                participants=[participant_out(p) for p in roster]))
         await self._realtime.hub.publish_to_group(call["group_id"], {r.value: state for r in viewer_roles(channel["overrides"])})
@@ -188,7 +199,7 @@ class CallService:
             await self._push(participant["session_id"], frame)
 
     async def _push(self, session_id: str, frame: Any) -> None:
-        await self._realtime.hub.publish(session_topic(session_id), {EVERYONE: dump(frame)})
+        await self._realtime.hub.publish_to_session(session_id, dump(frame))
 
     async def _tell_removed(self, participant: asyncpg.Record, reason: CallRemovalReason) -> None:
         async with self._db.connection() as conn:
@@ -242,6 +253,7 @@ class CallService:
         target = await self._moderated_target(principal, user_id)
         async with self._db.transaction() as conn:
             await calls.update_participant(conn, target["id"], muted_by_moderator=True, audio=False)
+        await self._sfu.mute(target["call_id"], target["id"])
         await self._push(target["session_id"], CallMuted(channel_id=target["channel_id"], by_user_id=principal.user_id))
         await self._announce(target["call_id"])
 
@@ -257,6 +269,18 @@ class CallService:
 
     async def report_media_path(self, principal: Principal, path: str, rtt_ms: float | None) -> None:
         await self._update_mine(principal, media_path=path, rtt_ms=rtt_ms)
+
+    async def report_quality(self, principal: Principal, session_id: str, rtt_ms: float, loss_pct: float) -> None:
+        """P2P calls grade themselves from the clients' own stats (SFU calls from mediasoup's scores)."""
+        async with self._db.connection() as conn:
+            me = await calls.live_participation_of(conn, principal.user_id)
+            if me is None or me["session_id"] != session_id:
+                raise NotFound("you are not in a call", code="not_in_call")
+            roster = await calls.live_participants(conn, me["call_id"])
+        quality = p2p_quality(rtt_ms, loss_pct)
+        for participant in roster:
+            await self._push(participant["session_id"], CallQuality(channel_id=me["channel_id"],
+                                                                    participant_id=me["id"], quality=quality))
 
     async def set_media_state(self, principal: Principal, audio: bool, video: bool, screen: bool) -> None:
         async with self._db.connection() as conn:

@@ -95,6 +95,9 @@ class Hub:
     async def publish_to_user(self, user_id: uuid.UUID, frame: dict[str, Any]) -> None:
         await self.publish(user_topic(user_id), {EVERYONE: frame})
 
+    async def publish_to_session(self, session_id: str, frame: dict[str, Any]) -> None:
+        await self.publish(session_topic(session_id), {EVERYONE: frame})
+
     async def add(self, session: Subscriber, topics: list[str]) -> None:
         self._sessions[session.session_id] = session
         for topic in topics:

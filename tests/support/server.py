@@ -18,7 +18,9 @@ class RunningServer:
     def __init__(self, settings: Settings, sock: socket.socket) -> None:
         self.settings = settings
         self.url = settings.public_url
-        config = uvicorn.Config(build_app(settings), log_level="warning", lifespan="on",
+        # The app, for tests that look inside a node (its SFU rooms, its workers).
+        self.app = build_app(settings)
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on",
                                 **uvicorn_websocket_options(settings))
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -4,6 +4,7 @@ peer that runs a PeerShare P2P call over the gateway."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import fractions
 import math
 import time
@@ -24,6 +25,8 @@ from av import AudioFrame, VideoFrame
 from tests.support.ws import WsClient
 
 VIDEO_CLOCK = 90_000
+
+log = logging.getLogger(__name__)
 
 
 class MovingPattern(MediaStreamTrack):
@@ -91,11 +94,12 @@ class Tone(MediaStreamTrack):
 class FrameCounter:
     """Reads a received track and keeps what a test asserts on: count, size, arrival times."""
 
-    def __init__(self, track: MediaStreamTrack) -> None:
+    def __init__(self, track: MediaStreamTrack, arrivals: list[float] | None = None) -> None:
         self.track = track
         self.count = 0
         self.size: tuple[int, int] | None = None
-        self.arrivals: list[float] = []
+        # Shared when several tracks show one thing (the same camera over P2P, then the SFU).
+        self.arrivals: list[float] = [] if arrivals is None else arrivals
         self._first = asyncio.Event()
         self._task = asyncio.create_task(self._read())
 
@@ -122,12 +126,16 @@ class FrameCounter:
             await asyncio.sleep(0.05)
 
     def longest_gap(self, since: float = 0.0) -> float:
-        times = [t for t in self.arrivals if t >= since]
-        return max((b - a for a, b in zip(times, times[1:])), default=0.0)
+        return longest_gap(self.arrivals, since)
 
     async def stop(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+
+
+def longest_gap(arrivals: list[float], since: float = 0.0, until: float | None = None) -> float:
+    times = sorted(t for t in arrivals if t >= since and (until is None or t <= until))
+    return max((b - a for a, b in zip(times, times[1:])), default=0.0)
 
 
 def rtc_configuration(ice_servers: list[dict[str, Any]], *, relay_only: bool = False) -> RTCConfiguration:
@@ -156,7 +164,7 @@ class P2PPeer:
         self._task = asyncio.create_task(self._follow(signals))
         return self.joined
 
-    def _new_pc(self) -> RTCPeerConnection:
+    def _new_pc(self, peer_id: str) -> RTCPeerConnection:
         pc = RTCPeerConnection(rtc_configuration(self.joined["ice_servers"], relay_only=self.relay_only))
         if self._video:
             pc.addTrack(MovingPattern())
@@ -165,7 +173,7 @@ class P2PPeer:
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
-            self.received[track.kind] = FrameCounter(track)
+            self._track_arrived(peer_id, track)
 
         @pc.on("connectionstatechange")
         def on_state() -> None:
@@ -177,20 +185,29 @@ class P2PPeer:
     async def _follow(self, signals: asyncio.Queue[dict[str, Any]]) -> None:
         while True:
             frame = await signals.get()
-            if frame["type"] == "call_mode" and frame.get("peer_participant_id") and frame["polite"] is False:
-                if self.pc is None:
-                    self.pc = self._new_pc()
-                    await self.pc.setLocalDescription(await self.pc.createOffer())
-                    await self._signal(frame["peer_participant_id"], self.pc.localDescription)
-            elif frame["type"] == "p2p_signal" and frame.get("description"):
-                description = frame["description"]
-                if description["type"] == "offer":
-                    self.pc = self.pc or self._new_pc()
-                    await self.pc.setRemoteDescription(RTCSessionDescription(description["sdp"], "offer"))
-                    await self.pc.setLocalDescription(await self.pc.createAnswer())
-                    await self._signal(frame["from_participant_id"], self.pc.localDescription)
-                elif description["type"] == "answer" and self.pc is not None:
-                    await self.pc.setRemoteDescription(RTCSessionDescription(description["sdp"], "answer"))
+            try:
+                await self._on_signal(frame)
+            except Exception:  # a test client's failure shows in the test's log, and the client goes on
+                log.exception("call client failed on %s", frame["type"])
+
+    async def _on_signal(self, frame: dict[str, Any]) -> None:
+        if frame["type"] == "call_mode" and frame.get("peer_participant_id") and frame["polite"] is False:
+            if self.pc is None:
+                self.pc = self._new_pc(frame["peer_participant_id"])
+                await self.pc.setLocalDescription(await self.pc.createOffer())
+                await self._signal(frame["peer_participant_id"], self.pc.localDescription)
+        elif frame["type"] == "p2p_signal" and frame.get("description"):
+            description = frame["description"]
+            if description["type"] == "offer":
+                self.pc = self.pc or self._new_pc(frame["from_participant_id"])
+                await self.pc.setRemoteDescription(RTCSessionDescription(description["sdp"], "offer"))
+                await self.pc.setLocalDescription(await self.pc.createAnswer())
+                await self._signal(frame["from_participant_id"], self.pc.localDescription)
+            elif description["type"] == "answer" and self.pc is not None:
+                await self.pc.setRemoteDescription(RTCSessionDescription(description["sdp"], "answer"))
+
+    def _track_arrived(self, peer_id: str, track: MediaStreamTrack) -> None:
+        self.received[track.kind] = FrameCounter(track)
 
     async def _signal(self, to: str, description: RTCSessionDescription) -> None:
         await self.ws.ok("p2p_signal", to=to, description={"type": description.type, "sdp": description.sdp})
