@@ -92,8 +92,10 @@ class CallClient(P2PPeer):
     """Remote video is kept per participant and source ("<participant>:camera"), whichever path
     brings it, so a test can measure the gap a viewer would see at a switch."""
 
-    def __init__(self, ws: WsClient, *, video: bool = True, audio: bool = True) -> None:
+    def __init__(self, ws: WsClient, *, video: bool = True, audio: bool = True,
+                 camera_size: tuple[int, int] = (320, 240), fps: int = 20) -> None:
         super().__init__(ws, video=video, audio=audio)
+        self.camera_size, self.fps = camera_size, fps
         self.mode: str | None = None
         self.sfu: SfuPath | None = None
         self.views: dict[str, list[float]] = {}
@@ -116,7 +118,7 @@ class CallClient(P2PPeer):
         if self._audio:
             tracks["mic"] = Tone()
         if self._video:
-            tracks["camera"] = MovingPattern()
+            tracks["camera"] = self._camera()
         return tracks
 
     async def _on_signal(self, frame: dict[str, Any]) -> None:
@@ -142,7 +144,7 @@ class CallClient(P2PPeer):
 
     async def _close_p2p_once_sfu_plays(self) -> None:
         """Make before break: the P2P connection keeps playing until SFU video arrives."""
-        pc, self.pc = self.pc, None
+        pc, self.pc, self.peer_id = self.pc, None, None
         if pc is None:
             return
         started = time.monotonic()
@@ -173,6 +175,9 @@ class CallClient(P2PPeer):
                        for key, counters in self.counters.items() if key.endswith(":camera"))
         while not plays() and time.monotonic() - since < timeout_s:
             await asyncio.sleep(0.02)
+
+    def _camera(self) -> MediaStreamTrack:
+        return MovingPattern(*self.camera_size, fps=self.fps)
 
     def _track_arrived(self, peer_id: str, track: MediaStreamTrack) -> None:
         self.received[track.kind] = self._count(f"{peer_id}:{'camera' if track.kind == 'video' else 'mic'}", track)

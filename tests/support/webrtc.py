@@ -153,6 +153,7 @@ class P2PPeer:
         self.relay_only = relay_only
         self.joined: dict[str, Any] = {}
         self.pc: RTCPeerConnection | None = None
+        self.peer_id: str | None = None
         self.received: dict[str, FrameCounter] = {}
         self._video, self._audio = video, audio
         self._task: asyncio.Task[None] | None = None
@@ -167,7 +168,7 @@ class P2PPeer:
     def _new_pc(self, peer_id: str) -> RTCPeerConnection:
         pc = RTCPeerConnection(rtc_configuration(self.joined["ice_servers"], relay_only=self.relay_only))
         if self._video:
-            pc.addTrack(MovingPattern())
+            pc.addTrack(self._camera())
         if self._audio:
             pc.addTrack(Tone())
 
@@ -191,11 +192,16 @@ class P2PPeer:
                 log.exception("call client failed on %s", frame["type"])
 
     async def _on_signal(self, frame: dict[str, Any]) -> None:
-        if frame["type"] == "call_mode" and frame.get("peer_participant_id") and frame["polite"] is False:
-            if self.pc is None:
-                self.pc = self._new_pc(frame["peer_participant_id"])
+        if frame["type"] == "call_mode":
+            peer = frame.get("peer_participant_id")
+            if peer != self.peer_id:  # a new peer (or none): the old connection has no one at the other end
+                old, self.pc, self.peer_id = self.pc, None, peer
+                if old is not None:
+                    await old.close()
+            if peer and frame["polite"] is False and self.pc is None:
+                self.pc = self._new_pc(peer)
                 await self.pc.setLocalDescription(await self.pc.createOffer())
-                await self._signal(frame["peer_participant_id"], self.pc.localDescription)
+                await self._signal(peer, self.pc.localDescription)
         elif frame["type"] == "p2p_signal" and frame.get("description"):
             description = frame["description"]
             if description["type"] == "offer":
@@ -205,6 +211,9 @@ class P2PPeer:
                 await self._signal(frame["from_participant_id"], self.pc.localDescription)
             elif description["type"] == "answer" and self.pc is not None:
                 await self.pc.setRemoteDescription(RTCSessionDescription(description["sdp"], "answer"))
+
+    def _camera(self) -> MediaStreamTrack:
+        return MovingPattern()
 
     def _track_arrived(self, peer_id: str, track: MediaStreamTrack) -> None:
         self.received[track.kind] = FrameCounter(track)
