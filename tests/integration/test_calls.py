@@ -244,3 +244,19 @@ async def test_the_call_record_keeps_times_modes_and_media_paths(trio, server: R
     assert [p["user_id"] for p in people] == [group.owner.id, group.members[0].id, group.members[1].id]
     assert all(p["left_at"] is not None for p in people)
     assert (people[0]["media_path"], people[0]["rtt_ms"]) == ("relay", 12.5)
+
+
+async def test_p2p_quality_reports_are_graded_and_told_to_both(trio) -> None:  # type: ignore[no-untyped-def]
+    group, (owner, alice, bob) = trio
+    channel = voice_channel(group)
+    await owner.ok("join_call", channel_id=channel)
+    joined = await alice.ok("join_call", channel_id=channel)
+    await alice.ok("report_quality", rtt_ms=450.0, loss_pct=1.0)
+    for client in (owner, alice):
+        push = await client.next_push("call_quality")
+        assert (push["participant_id"], push["quality"]) == (joined["participant_id"], "poor")
+    await bob.no_push("call_quality")
+    outsider = await bob.request("report_quality", rtt_ms=10.0, loss_pct=0.0)
+    assert outsider["code"] == "not_in_call"
+    nonsense = await alice.request("report_quality", rtt_ms=-1.0, loss_pct=0.0)
+    assert nonsense["code"] == "invalid_frame"
