@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from control.api import (
     auth,
     channels,
+    client,
     groups,
     health,
     invites,
@@ -35,6 +36,7 @@ from control.coturn import Coturn, coturn_config
 from control.errors import PeerShareError
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.frames import dump
+from control.webapp import webclient_routes
 from control.realtime.gateway import Realtime
 from control.services import Services
 from control.settings import Settings
@@ -46,7 +48,7 @@ log = structlog.get_logger(__name__)
 
 ENDPOINTS: list[Endpoint] = [
     ep
-    for module in (health, auth, oauth, groups, channels, invites, members, messages)
+    for module in (health, client, auth, oauth, groups, channels, invites, members, messages)
     for ep in module.router.endpoints
 ]
 
@@ -126,6 +128,7 @@ def build_app(settings: Settings) -> Starlette:
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/docs", docs, methods=["GET"]),
         WebSocketRoute("/ws", gateway),
+        *webclient_routes(),
     ]
     return Starlette(
         routes=routes,

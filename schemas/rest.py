@@ -283,6 +283,21 @@ class HealthOut(Out):
     version: str
 
 
+class ClientConfigOut(Out):
+    oauth_providers: list[str] = Field(description="providers with a sign-in button")
+    version: str
+
+
+class IceServerOut(Out):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class IceServersOut(Out):
+    ice_servers: list[IceServerOut]
+
+
 class ErrorDetail(Out):
     code: str
     message: str

@@ -129,6 +129,12 @@ export interface ChannelRemoved {
   channel_id: string;
 }
 
+export interface ClientConfigOut {
+  /** providers with a sign-in button */
+  oauth_providers: string[];
+  version: string;
+}
+
 export interface DeleteMessage {
   type: "delete_message";
   id: string;
@@ -229,14 +235,14 @@ export interface Hello {
   token: string;
 }
 
-export interface IceCandidate-Input {
+export interface IceCandidateInput {
   candidate: string;
   sdpMid?: string | null;
   sdpMLineIndex?: number | null;
   usernameFragment?: string | null;
 }
 
-export interface IceCandidate-Output {
+export interface IceCandidateOutput {
   candidate: string;
   sdpMid: string | null;
   sdpMLineIndex: number | null;
@@ -247,6 +253,16 @@ export interface IceServer {
   urls: string[];
   username: string | null;
   credential: string | null;
+}
+
+export interface IceServerOut {
+  urls: string[];
+  username: string | null;
+  credential: string | null;
+}
+
+export interface IceServersOut {
+  ice_servers: IceServerOut[];
 }
 
 export interface InviteAccept {
@@ -466,15 +482,15 @@ export interface P2PSignal {
   id: string;
   /** the peer's participant id */
   to: string;
-  description?: SessionDescription-Input | null;
-  candidate?: IceCandidate-Input | null;
+  description?: SessionDescriptionInput | null;
+  candidate?: IceCandidateInput | null;
 }
 
 export interface P2PSignalPush {
   type: "p2p_signal";
   from_participant_id: string;
-  description: SessionDescription-Output | null;
-  candidate: IceCandidate-Output | null;
+  description: SessionDescriptionOutput | null;
+  candidate: IceCandidateOutput | null;
 }
 
 export interface Ping {
@@ -537,12 +553,12 @@ export interface SendMessage {
   body: string;
 }
 
-export interface SessionDescription-Input {
+export interface SessionDescriptionInput {
   type: "offer" | "answer" | "rollback";
   sdp?: string;
 }
 
-export interface SessionDescription-Output {
+export interface SessionDescriptionOutput {
   type: "offer" | "answer" | "rollback";
   sdp: string;
 }

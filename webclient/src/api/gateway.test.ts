@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { backoffMs, Gateway, GatewayError, type SocketLike } from "./gateway";
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: Record<string, unknown>[] = [];
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number }) => void) | null = null;
+  send(data: string) { this.sent.push(JSON.parse(data)); }
+  close(code = 1000) { this.onclose?.({ code }); }
+  receive(frame: unknown) { this.onmessage?.({ data: JSON.stringify(frame) }); }
+}
+
+const welcome = { type: "welcome", session_id: "s", user: {}, groups: [], presence: [], heartbeat_s: 10 };
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function harness() {
+  const sockets: FakeSocket[] = [];
+  const timers: (() => void)[] = [];
+  const tokens: boolean[] = [];
+  const gateway = new Gateway({
+    url: "ws://test/ws",
+    token: async (stale) => { tokens.push(stale); return "jwt"; },
+    connect: () => { const s = new FakeSocket(); sockets.push(s); return s; },
+    backoffMs: (attempt) => attempt,
+    setTimer: (fn) => timers.push(fn),
+  });
+  return { gateway, sockets, timers, tokens };
+}
+
+describe("the gateway", () => {
+  it("says hello with the token, then answers each request with its own reply", async () => {
+    const { gateway, sockets } = harness();
+    gateway.start();
+    await flush();
+    sockets[0].onopen?.({});
+    expect(sockets[0].sent[0]).toEqual({ type: "hello", token: "jwt" });
+    sockets[0].receive(welcome);
+    expect(gateway.status).toBe("connected");
+    const first = gateway.request({ type: "ping" });
+    const second = gateway.request({ type: "leave_call" });
+    const [a, b] = sockets[0].sent.slice(1) as { id: string }[];
+    sockets[0].receive({ type: "error", id: b.id, code: "not_in_call", message: "no" });
+    sockets[0].receive({ type: "ok", id: a.id, data: { x: 1 } });
+    await expect(first).resolves.toEqual({ x: 1 });
+    await expect(second).rejects.toEqual(new GatewayError("not_in_call", "no"));
+  });
+
+  it("refuses requests while offline instead of losing them", async () => {
+    const { gateway } = harness();
+    await expect(gateway.request({ type: "ping" })).rejects.toMatchObject({ code: "offline" });
+  });
+
+  it("reconnects after a drop, failing what was pending, with a fresh token after an auth close", async () => {
+    const { gateway, sockets, timers, tokens } = harness();
+    const statuses: string[] = [];
+    gateway.onStatus((s) => statuses.push(s));
+    gateway.start();
+    await flush();
+    sockets[0].receive(welcome);
+    const pending = gateway.request({ type: "ping" });
+    sockets[0].close(4003);
+    await expect(pending).rejects.toMatchObject({ code: "offline" });
+    expect(statuses).toEqual(["connected", "reconnecting"]);
+    timers.shift()!();
+    await flush();
+    expect(tokens).toEqual([false, true]);
+    sockets[1].receive(welcome);
+    expect(gateway.status).toBe("connected");
+  });
+
+  it("pushes reach listeners; a revoked session signs out and stays out", async () => {
+    const { gateway, sockets, timers } = harness();
+    const pushes: string[] = [];
+    gateway.onPush((p) => pushes.push(p.type));
+    gateway.start();
+    await flush();
+    sockets[0].receive(welcome);
+    sockets[0].receive({ type: "typing", group_id: "g", channel_id: "c", user_id: "u" });
+    sockets[0].close(4004);
+    expect(pushes).toEqual(["typing"]);
+    expect(gateway.status).toBe("signed_out");
+    expect(timers).toHaveLength(0);
+  });
+
+  it("backs off exponentially with jitter, capped", () => {
+    expect(backoffMs(0, () => 0.5)).toBe(500);
+    expect(backoffMs(3, () => 0.5)).toBe(4000);
+    expect(backoffMs(20, () => 1)).toBe(18000);
+    expect(backoffMs(20, () => 0)).toBe(12000);
+  });
+});

@@ -1,0 +1,162 @@
+// The one WebSocket every client keeps open: hello with the JWT, one reply per request, pushes,
+// and reconnection with exponential backoff after a cut or a server restart.
+import type { ClientFrame, ErrorReply, OkReply, ServerFrame, Welcome } from "./protocol.gen";
+
+export type GatewayStatus = "connecting" | "connected" | "reconnecting" | "signed_out";
+export type Push = Exclude<ServerFrame, OkReply | ErrorReply | Welcome | { type: "pong" }>;
+
+/** A request frame without its `id`, which the gateway assigns. */
+export type Request = ClientFrame extends infer F ? (F extends { id: string } ? Omit<F, "id"> : never) : never;
+
+export class GatewayError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+// Close codes (schemas/signaling.py CloseCode) after which reconnecting with the same token is pointless.
+const AUTH_FAILED = 4003;
+const ACCESS_REVOKED = 4004;
+
+export interface SocketLike {
+  readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number }) => void) | null;
+  send(data: string): void;
+  close(code?: number): void;
+}
+
+export interface GatewayOptions {
+  url: string;
+  /** The access token; `stale` asks for a refreshed one (the last was refused). */
+  token: (stale: boolean) => Promise<string | null>;
+  connect?: (url: string) => SocketLike;
+  backoffMs?: (attempt: number) => number;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+}
+
+/** 0.5 s, 1 s, 2 s … capped at 15 s, with ±20 % jitter so a restarted server is not stormed. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(15_000, 500 * 2 ** attempt);
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+export class Gateway {
+  status: GatewayStatus = "connecting";
+  welcome: Welcome | null = null;
+  private socket: SocketLike | null = null;
+  private nextId = 1;
+  private pending = new Map<string, { resolve: (data: unknown) => void; reject: (error: Error) => void }>();
+  private attempt = 0;
+  private stopped = false;
+  private staleToken = false;
+  private pushListeners = new Set<(push: Push) => void>();
+  private statusListeners = new Set<(status: GatewayStatus) => void>();
+  private welcomeListeners = new Set<(welcome: Welcome) => void>();
+
+  constructor(private readonly options: GatewayOptions) {}
+
+  onPush(listener: (push: Push) => void): () => void {
+    this.pushListeners.add(listener);
+    return () => this.pushListeners.delete(listener);
+  }
+
+  onStatus(listener: (status: GatewayStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Called after every (re)connection: the client rebuilds its state from it. */
+  onWelcome(listener: (welcome: Welcome) => void): () => void {
+    this.welcomeListeners.add(listener);
+    return () => this.welcomeListeners.delete(listener);
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket?.close(1000);
+    this.socket = null;
+    this.failPending("closed", "signed out");
+  }
+
+  request<T = Record<string, unknown>>(frame: Request): Promise<T> {
+    if (this.status !== "connected" || !this.socket) {
+      return Promise.reject(new GatewayError("offline", "not connected; reconnecting"));
+    }
+    const id = `c${this.nextId++}`;
+    const socket = this.socket;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: (data) => resolve(data as T), reject });
+      socket.send(JSON.stringify({ ...frame, id }));
+    });
+  }
+
+  private setStatus(status: GatewayStatus): void {
+    this.status = status;
+    for (const listener of this.statusListeners) listener(status);
+  }
+
+  private async open(): Promise<void> {
+    const token = await this.options.token(this.staleToken);
+    if (this.stopped) return;
+    if (!token) {
+      this.setStatus("signed_out");
+      return;
+    }
+    this.staleToken = false;
+    const connect = this.options.connect ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+    const socket = connect(this.options.url);
+    this.socket = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ type: "hello", token }));
+    socket.onmessage = (event) => this.receive(JSON.parse(String(event.data)) as ServerFrame);
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.failPending("offline", "the connection dropped");
+      if (this.stopped) return;
+      if (event.code === ACCESS_REVOKED) {
+        this.setStatus("signed_out");
+        return;
+      }
+      this.staleToken = event.code === AUTH_FAILED;
+      this.setStatus("reconnecting");
+      const delay = (this.options.backoffMs ?? backoffMs)(this.attempt++);
+      (this.options.setTimer ?? setTimeout)(() => void this.open(), delay);
+    };
+  }
+
+  private receive(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "welcome":
+        this.attempt = 0;
+        this.welcome = frame;
+        this.setStatus("connected");
+        for (const listener of this.welcomeListeners) listener(frame);
+        return;
+      case "ok":
+      case "error": {
+        const pending = frame.id ? this.pending.get(frame.id) : undefined;
+        if (!pending) return;
+        this.pending.delete(frame.id!);
+        if (frame.type === "ok") pending.resolve(frame.data ?? {});
+        else pending.reject(new GatewayError(frame.code, frame.message));
+        return;
+      }
+      case "pong":
+        return;
+      default:
+        for (const listener of this.pushListeners) listener(frame);
+    }
+  }
+
+  private failPending(code: string, message: string): void {
+    for (const { reject } of this.pending.values()) reject(new GatewayError(code, message));
+    this.pending.clear();
+  }
+}

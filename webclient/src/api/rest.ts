@@ -1,0 +1,153 @@
+// The REST API, with the tokens kept in localStorage and refreshed once when the access token expired.
+import type {
+  ChannelCreate, ChannelOut, ChannelPatch, GroupCreate, GroupCreated, GroupOut, GroupPatch, InviteAccepted,
+  InviteCreate, InviteOut, InvitePreview, MeOut, MemberPage, MessagePage, RoleName, TokenPair,
+} from "./protocol.gen";
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+}
+
+const STORAGE_KEY = "peershare.tokens";
+
+export interface TokenStore {
+  load(): Tokens | null;
+  save(tokens: Tokens | null): void;
+}
+
+export const browserTokenStore: TokenStore = {
+  load: () => {
+    const raw = localStorage.getItem(STORAGE_KEY);
+    return raw ? (JSON.parse(raw) as Tokens) : null;
+  },
+  save: (tokens) =>
+    tokens ? localStorage.setItem(STORAGE_KEY, JSON.stringify(tokens)) : localStorage.removeItem(STORAGE_KEY),
+};
+
+export class Rest {
+  private tokens: Tokens | null;
+  private refreshing: Promise<Tokens | null> | null = null;
+  onSignedOut: () => void = () => {};
+
+  constructor(private readonly store: TokenStore = browserTokenStore, private readonly base = "") {
+    this.tokens = store.load();
+  }
+
+  get signedIn(): boolean {
+    return this.tokens !== null;
+  }
+
+  /** The access token, refreshed first when `stale` (the gateway refused it). */
+  async accessToken(stale = false): Promise<string | null> {
+    if (stale) await this.refresh();
+    return this.tokens?.access_token ?? null;
+  }
+
+  setTokens(tokens: Tokens | null): void {
+    this.tokens = tokens ? { access_token: tokens.access_token, refresh_token: tokens.refresh_token } : null;
+    this.store.save(this.tokens);
+    if (!tokens) this.onSignedOut();
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, retry = true): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (this.tokens) headers.Authorization = `Bearer ${this.tokens.access_token}`;
+    const response = await fetch(this.base + path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 401 && retry && this.tokens) {
+      if (await this.refresh()) return this.request<T>(method, path, body, false);
+    }
+    if (response.status === 204) return undefined as T;
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = (data as { error?: { code?: string; message?: string } }).error ?? {};
+      throw new ApiError(response.status, error.code ?? "http_error", error.message ?? response.statusText);
+    }
+    return data as T;
+  }
+
+  /** One refresh at a time; a failed refresh signs out. */
+  private refresh(): Promise<Tokens | null> {
+    if (!this.refreshing) {
+      const refreshToken = this.tokens?.refresh_token;
+      this.refreshing = (async () => {
+        if (!refreshToken) return null;
+        try {
+          const pair = await this.request<TokenPair>("POST", "/api/auth/refresh", { refresh_token: refreshToken }, false);
+          this.setTokens(pair);
+          return this.tokens;
+        } catch {
+          this.setTokens(null);
+          return null;
+        }
+      })().finally(() => (this.refreshing = null));
+    }
+    return this.refreshing;
+  }
+
+  // --- accounts ---
+
+  async register(username: string, password: string, displayName?: string): Promise<void> {
+    this.setTokens(await this.request<TokenPair>("POST", "/api/auth/register",
+      { username, password, display_name: displayName || null }));
+  }
+
+  async login(login: string, password: string): Promise<void> {
+    this.setTokens(await this.request<TokenPair>("POST", "/api/auth/login", { login, password }));
+  }
+
+  async logout(): Promise<void> {
+    const refreshToken = this.tokens?.refresh_token;
+    if (refreshToken) await this.request("POST", "/api/auth/logout", { refresh_token: refreshToken }).catch(() => {});
+    this.setTokens(null);
+  }
+
+  me = () => this.request<MeOut>("GET", "/api/me");
+
+  // --- groups, channels, invites, members ---
+
+  createGroup = (body: GroupCreate) => this.request<GroupCreated>("POST", "/api/groups", body);
+  updateGroup = (id: string, body: GroupPatch) => this.request<GroupOut>("PATCH", `/api/groups/${id}`, body);
+  deleteGroup = (id: string) => this.request<void>("DELETE", `/api/groups/${id}`);
+  createChannel = (groupId: string, body: ChannelCreate) =>
+    this.request<ChannelOut>("POST", `/api/groups/${groupId}/channels`, body);
+  updateChannel = (id: string, body: ChannelPatch) => this.request<ChannelOut>("PATCH", `/api/channels/${id}`, body);
+  deleteChannel = (id: string) => this.request<void>("DELETE", `/api/channels/${id}`);
+  createInvite = (groupId: string, body: InviteCreate) =>
+    this.request<InviteOut>("POST", `/api/groups/${groupId}/invites`, body);
+  listInvites = (groupId: string) => this.request<InviteOut[]>("GET", `/api/groups/${groupId}/invites`);
+  revokeInvite = (code: string) => this.request<void>("DELETE", `/api/invites/${code}`);
+  previewInvite = (code: string) => this.request<InvitePreview>("GET", `/api/invites/${code}`);
+
+  async acceptInvite(code: string, displayName?: string): Promise<InviteAccepted> {
+    const accepted = await this.request<InviteAccepted>("POST", `/api/invites/${code}/accept`,
+      { display_name: displayName || null });
+    if (accepted.tokens) this.setTokens(accepted.tokens);
+    return accepted;
+  }
+
+  listMembers = (groupId: string, query = "", role = "") =>
+    this.request<MemberPage>("GET", `/api/groups/${groupId}/members?${new URLSearchParams({
+      ...(query ? { q: query } : {}), ...(role ? { role } : {}),
+    })}`);
+  changeRole = (groupId: string, userId: string, role: RoleName) =>
+    this.request("PATCH", `/api/groups/${groupId}/members/${userId}`, { role });
+  removeMember = (groupId: string, userId: string) =>
+    this.request<void>("DELETE", `/api/groups/${groupId}/members/${userId}`);
+  bulkMembers = (groupId: string, action: "remove" | "set_role", userIds: string[], role?: RoleName) =>
+    this.request("POST", `/api/groups/${groupId}/members/bulk`, { action, user_ids: userIds, role: role ?? null });
+
+  history = (channelId: string, before?: number) =>
+    this.request<MessagePage>("GET", `/api/channels/${channelId}/messages?${new URLSearchParams({
+      limit: "50", ...(before !== undefined ? { before: String(before) } : {}),
+    })}`);
+}

@@ -1,0 +1,295 @@
+// One call, from join to leave: follows the server's mode (P2P for two, SFU for more) and
+// switches make-before-break — the new path is built while the old one still plays, and the
+// old one closes once the new one has decoded video (or after a few seconds without any).
+// Survives a dropped gateway: the same participant resumes and media keeps flowing meanwhile.
+import type { Gateway, Push } from "../api/gateway";
+import type { CallJoined, CallMode, CallParticipant, ChannelPermissionName } from "../api/protocol.gen";
+import type { Quality } from "./layers";
+import { P2PLink, SOURCES, type PathEvents, type Source } from "./p2p";
+import { waitUntil } from "./retry";
+import { SfuLink } from "./sfu";
+
+export type CallStatus = "connecting" | "connected" | "reconnecting" | "ended";
+type Path = "p2p" | "sfu";
+
+const SWITCH_TIMEOUT_MS = 5_000;
+const PERMISSION_OF: Record<Source, ChannelPermissionName> = { mic: "speak", camera: "video", screen: "share_screen" };
+
+export interface RemoteParticipant {
+  participantId: string;
+  userId: string;
+  streams: Partial<Record<Source, MediaStream>>;
+  sends: { audio: boolean; video: boolean; screen: boolean };
+  quality: Quality | null;
+  level: number | null;
+}
+
+export class CallSession {
+  status: CallStatus = "connecting";
+  mode: CallMode = "p2p";
+  joined: CallJoined | null = null;
+  participants: CallParticipant[] = [];
+  activeSpeaker: string | null = null;
+  myQuality: Quality | null = null;
+  endedReason: string | null = null;
+  readonly tracks: Record<Source, MediaStreamTrack | null>;
+  private p2p: P2PLink | null = null;
+  private sfu: SfuLink | null = null;
+  private streams: Record<Path, Map<string, Partial<Record<Source, MediaStream>>>> = { p2p: new Map(), sfu: new Map() };
+  private qualities = new Map<string, Quality>();
+  private levels = new Map<string, number>();
+  private listeners = new Set<() => void>();
+  private unsubscribe: (() => void)[] = [];
+  private readonly allowed: Set<Source>;
+
+  constructor(
+    private readonly gateway: Gateway,
+    readonly channelId: string,
+    local: MediaStream | null,
+    permissions: ChannelPermissionName[],
+  ) {
+    this.tracks = {
+      mic: local?.getAudioTracks()[0] ?? null,
+      camera: local?.getVideoTracks()[0] ?? null,
+      screen: null,
+    };
+    this.allowed = new Set(SOURCES.filter((s) => permissions.includes(PERMISSION_OF[s])));
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  get participantId(): string | null {
+    return this.joined?.participant_id ?? null;
+  }
+
+  canSend(source: Source): boolean {
+    return this.allowed.has(source);
+  }
+
+  async join(): Promise<void> {
+    this.unsubscribe.push(this.gateway.onPush((push) => void this.onPush(push)));
+    this.unsubscribe.push(this.gateway.onStatus((status) => {
+      if (status === "reconnecting" && this.status !== "ended") this.setStatus("reconnecting");
+    }));
+    this.unsubscribe.push(this.gateway.onWelcome(() => void this.resume()));
+    this.joined = await this.gateway.request<CallJoined>({ type: "join_call", channel_id: this.channelId });
+    this.participants = this.joined.participants;
+    await this.announceMediaState();
+    this.setStatus("connected");
+  }
+
+  /** After the gateway came back: the same participant, from the new socket. */
+  private async resume(): Promise<void> {
+    if (!this.joined || this.status === "ended") return;
+    try {
+      const resumed = await this.gateway.request<CallJoined>({
+        type: "join_call", channel_id: this.channelId, resume_token: this.joined.resume_token,
+      });
+      this.joined = resumed;
+      this.participants = resumed.participants;
+      this.setStatus("connected");
+    } catch {
+      this.end("resume_failed");
+    }
+  }
+
+  private setStatus(status: CallStatus): void {
+    this.status = status;
+    this.changed();
+  }
+
+  // --- what the server says ---
+
+  private async onPush(push: Push): Promise<void> {
+    if ("channel_id" in push && push.channel_id !== this.channelId) return;
+    switch (push.type) {
+      case "call_mode":
+        await this.followMode(push.mode, push.peer_participant_id, push.polite ?? false);
+        break;
+      case "p2p_signal":
+        await this.p2p?.onSignal(push);
+        break;
+      case "sfu_consumer_added":
+        this.sfu?.onConsumerAdded(push);
+        break;
+      case "sfu_consumer_closed":
+        this.sfu?.onConsumerClosed(push.consumer_id);
+        break;
+      case "sfu_reset":
+        await this.rebuildSfu();
+        break;
+      case "sfu_active_speaker":
+        this.activeSpeaker = push.participant_id;
+        break;
+      case "sfu_audio_levels":
+        this.levels = new Map(push.levels.map((l) => [l.participant_id, l.volume]));
+        break;
+      case "call_quality":
+        this.qualities.set(push.participant_id, push.quality);
+        if (push.participant_id === this.participantId) this.myQuality = push.quality;
+        break;
+      case "call_state":
+        this.participants = push.participants;
+        break;
+      case "call_removed":
+        this.end(push.reason);
+        break;
+      case "call_muted":
+        await this.setSending("mic", null);
+        break;
+      default:
+        return;
+    }
+    this.changed();
+  }
+
+  private async followMode(mode: CallMode, peerId: string | null, polite: boolean): Promise<void> {
+    const previous = this.mode;
+    this.mode = mode;
+    if (mode === "sfu") {
+      if (!this.sfu) {
+        this.sfu = this.newSfu();
+        await this.sfu.start(this.tracks, this.allowed);
+      }
+      if (previous === "p2p" && this.p2p) this.retireWhenPlaying(this.p2p, this.sfu);
+      return;
+    }
+    if (this.p2p && this.p2p.peerId !== peerId) {
+      this.p2p.close();
+      this.p2p = null;
+    }
+    if (peerId && !this.p2p) {
+      this.p2p = new P2PLink(this.gateway, peerId, polite, this.joined?.ice_servers ?? [], { ...this.tracks }, this.allowed,
+        this.pathEvents("p2p"));
+    }
+    if (this.sfu && this.p2p) this.retireWhenPlaying(this.sfu, this.p2p);
+    else if (this.sfu && !peerId) this.closeSfu();
+  }
+
+  /** Make before break: `old` stays until `next` shows video (or the timeout passes). */
+  private retireWhenPlaying(old: P2PLink | SfuLink, next: P2PLink | SfuLink): void {
+    void waitUntil(async () => next.closed || (await next.framesDecoded()) > 0, SWITCH_TIMEOUT_MS).then(() => {
+      if (old === this.p2p) {
+        this.p2p.close();
+        this.p2p = null;
+      } else if (old === this.sfu && this.mode === "p2p") {
+        this.closeSfu();
+      }
+      this.changed();
+    });
+  }
+
+  private closeSfu(): void {
+    this.sfu?.close();
+    this.sfu = null;
+    void this.gateway.request({ type: "sfu_leave" }).catch(() => {});
+  }
+
+  private async rebuildSfu(): Promise<void> {
+    this.sfu?.close();
+    this.sfu = this.newSfu();
+    await this.sfu.start(this.tracks, this.allowed);
+  }
+
+  private newSfu(): SfuLink {
+    return new SfuLink(this.gateway, this.joined?.ice_servers ?? [], this.pathEvents("sfu"));
+  }
+
+  private pathEvents(path: Path): PathEvents {
+    return {
+      stream: (participantId, source, stream) => {
+        const streams = this.streams[path].get(participantId) ?? {};
+        if (stream) streams[source] = stream;
+        else delete streams[source];
+        this.streams[path].set(participantId, streams);
+        this.changed();
+      },
+      quality: (_participantId, quality) => {
+        this.myQuality = quality;
+        this.changed();
+      },
+    };
+  }
+
+  // --- what the UI shows ---
+
+  /** Everyone else in the call, with the streams of whichever path currently plays them. */
+  remotes(): RemoteParticipant[] {
+    const preferred: Path = this.mode === "sfu" ? "sfu" : "p2p";
+    const other: Path = preferred === "sfu" ? "p2p" : "sfu";
+    return this.participants.filter((p) => p.participant_id !== this.participantId).map((p) => {
+      const id = p.participant_id;
+      // Both paths name a participant by its participant id.
+      const fromPreferred = this.streams[preferred].get(id) ?? {};
+      const fromOther = this.streams[other].get(id) ?? {};
+      const streams: Partial<Record<Source, MediaStream>> = {};
+      for (const source of SOURCES) {
+        const stream = fromPreferred[source] ?? fromOther[source];
+        if (stream) streams[source] = stream;
+      }
+      return {
+        participantId: id, userId: p.user_id, streams,
+        sends: { audio: p.audio, video: p.video, screen: p.screen },
+        quality: this.qualities.get(id) ?? null, level: this.levels.get(id) ?? null,
+      };
+    });
+  }
+
+  // --- what I send ---
+
+  async setSending(source: Source, track: MediaStreamTrack | null): Promise<void> {
+    if (track && !this.allowed.has(source)) throw new Error(`not allowed to send ${source} here`);
+    if (source === "screen" && this.tracks.screen && this.tracks.screen !== track) this.tracks.screen.stop();
+    if (track) track.enabled = true;
+    else if (source !== "screen" && this.tracks[source]) this.tracks[source]!.enabled = false;
+    if (source === "screen") this.tracks.screen = track;
+    await Promise.all([this.p2p?.replaceTrack(source, track), this.sfu?.setSending(source, track)]);
+    if (track && source !== "screen") this.tracks[source] = track;
+    await this.announceMediaState();
+    this.changed();
+  }
+
+  sending(source: Source): boolean {
+    const track = this.tracks[source];
+    return track !== null && track.readyState === "live" && track.enabled;
+  }
+
+  private async announceMediaState(): Promise<void> {
+    await this.gateway.request({
+      type: "set_media_state", audio: this.sending("mic"), video: this.sending("camera"), screen: this.sending("screen"),
+    }).catch(() => {});
+  }
+
+  /** Video frames decoded over both paths: what tests and the network panel watch rise. */
+  async framesDecoded(): Promise<number> {
+    const counts = await Promise.all([this.p2p?.framesDecoded() ?? 0, this.sfu?.framesDecoded() ?? 0]);
+    return counts[0] + counts[1];
+  }
+
+  async fitCamera(participantId: string, height: number): Promise<void> {
+    await this.sfu?.fitCamera(participantId, height, globalThis.devicePixelRatio ?? 1);
+  }
+
+  async leave(): Promise<void> {
+    await this.gateway.request({ type: "leave_call" }).catch(() => {});
+    this.end("left");
+  }
+
+  private end(reason: string): void {
+    if (this.status === "ended") return;
+    this.endedReason = reason;
+    this.p2p?.close();
+    this.sfu?.close();
+    this.p2p = this.sfu = null;
+    this.tracks.screen?.stop();
+    for (const off of this.unsubscribe) off();
+    this.setStatus("ended");
+  }
+}

@@ -1,0 +1,172 @@
+// What the client knows, rebuilt from the welcome and kept current by pushes: a pure reducer,
+// so every rule about it is unit tested without a DOM.
+import type {
+  CallState, ChannelOut, GroupOut, MemberOut, MessageOut, Notification, PresenceOut, UserOut, Welcome,
+} from "../api/protocol.gen";
+import type { GatewayStatus, Push } from "../api/gateway";
+
+export interface State {
+  me: UserOut | null;
+  status: GatewayStatus;
+  groups: Record<string, GroupOut>;
+  channels: Record<string, ChannelOut>;
+  /** Per channel, oldest first, no duplicates (a retried send or a resume may repeat one). */
+  messages: Record<string, MessageOut[]>;
+  /** Channels whose oldest messages have all been loaded. */
+  historyComplete: Record<string, boolean>;
+  presence: Record<string, PresenceOut>;
+  /** Live calls by voice channel. */
+  calls: Record<string, CallState>;
+  /** channel → user → when they last typed (ms). */
+  typing: Record<string, Record<string, number>>;
+  unread: Record<string, number>;
+  notifications: Notification[];
+  activeChannel: string | null;
+  /** Display names of the people I share a group with, as far as loaded. */
+  names: Record<string, string>;
+}
+
+export const initialState: State = {
+  me: null, status: "connecting", groups: {}, channels: {}, messages: {}, historyComplete: {}, presence: {},
+  calls: {}, typing: {}, unread: {}, notifications: [], activeChannel: null, names: {},
+};
+
+export type Action =
+  | { type: "welcome"; welcome: Welcome }
+  | { type: "status"; status: GatewayStatus }
+  | { type: "push"; push: Push; now: number }
+  | { type: "history"; channelId: string; messages: MessageOut[]; complete: boolean }
+  | { type: "sent"; message: MessageOut }
+  | { type: "open_channel"; channelId: string | null }
+  | { type: "group_added"; group: GroupOut; channels: ChannelOut[] }
+  | { type: "channel_saved"; channel: ChannelOut }
+  | { type: "typing_expired"; now: number }
+  | { type: "members"; members: MemberOut[] };
+
+export const TYPING_SHOWN_MS = 6_000;
+
+function mergeMessages(current: MessageOut[] = [], incoming: MessageOut[]): MessageOut[] {
+  const byId = new Map(current.map((m) => [m.id, m]));
+  for (const message of incoming) {
+    const known = byId.get(message.id);
+    if (!known || known.version <= message.version) byId.set(message.id, message);
+  }
+  return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+function without<T>(record: Record<string, T>, keys: (key: string, value: T) => boolean): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([k, v]) => !keys(k, v)));
+}
+
+export function reduce(state: State, action: Action): State {
+  switch (action.type) {
+    case "welcome": {
+      const { welcome } = action;
+      const groups = Object.fromEntries(welcome.groups.map((g) => [g.group.id, g.group]));
+      const channels = Object.fromEntries(welcome.groups.flatMap((g) => g.channels.map((c) => [c.id, c])));
+      return {
+        ...state, me: welcome.user, groups, channels, names: { ...state.names, [welcome.user.id]: welcome.user.display_name },
+        presence: Object.fromEntries(welcome.presence.map((p) => [p.user_id, p])),
+        activeChannel: state.activeChannel && channels[state.activeChannel] ? state.activeChannel : null,
+      };
+    }
+    case "status":
+      return { ...state, status: action.status };
+    case "history":
+      return {
+        ...state,
+        messages: { ...state.messages, [action.channelId]: mergeMessages(state.messages[action.channelId], action.messages) },
+        historyComplete: { ...state.historyComplete, [action.channelId]: action.complete },
+      };
+    case "sent":
+      return { ...state, messages: { ...state.messages, [action.message.channel_id]: mergeMessages(state.messages[action.message.channel_id], [action.message]) } };
+    case "open_channel":
+      return {
+        ...state, activeChannel: action.channelId,
+        unread: action.channelId ? { ...state.unread, [action.channelId]: 0 } : state.unread,
+      };
+    case "group_added":
+      return {
+        ...state, groups: { ...state.groups, [action.group.id]: action.group },
+        channels: { ...state.channels, ...Object.fromEntries(action.channels.map((c) => [c.id, c])) },
+      };
+    case "channel_saved":
+      return { ...state, channels: { ...state.channels, [action.channel.id]: action.channel } };
+    case "members":
+      return { ...state, names: { ...state.names, ...Object.fromEntries(action.members.map((m) => [m.user_id, m.display_name])) } };
+    case "typing_expired":
+      return {
+        ...state,
+        typing: Object.fromEntries(Object.entries(state.typing).map(([channel, users]) =>
+          [channel, without(users, (_, at) => action.now - at > TYPING_SHOWN_MS)])),
+      };
+    case "push":
+      return applyPush(state, action.push, action.now);
+  }
+}
+
+function applyPush(state: State, push: Push, now: number): State {
+  switch (push.type) {
+    case "message_created":
+    case "message_updated":
+    case "message_deleted": {
+      const message = push.message;
+      const channel = message.channel_id;
+      const isNew = push.type === "message_created" && !state.messages[channel]?.some((m) => m.id === message.id);
+      const mine = message.author_id === state.me?.id;
+      const typing = { ...state.typing, [channel]: without(state.typing[channel] ?? {}, (user) => user === message.author_id) };
+      return {
+        ...state, typing,
+        messages: { ...state.messages, [channel]: mergeMessages(state.messages[channel], [message]) },
+        unread: isNew && !mine && state.activeChannel !== channel
+          ? { ...state.unread, [channel]: (state.unread[channel] ?? 0) + 1 } : state.unread,
+      };
+    }
+    case "typing":
+      if (push.user_id === state.me?.id) return state;
+      return { ...state, typing: { ...state.typing, [push.channel_id]: { ...state.typing[push.channel_id], [push.user_id]: now } } };
+    case "presence":
+      return { ...state, presence: { ...state.presence, [push.presence.user_id]: push.presence } };
+    case "notification":
+      return { ...state, notifications: [push, ...state.notifications].slice(0, 50) };
+    case "group_joined":
+      return reduce(state, { type: "group_added", group: push.group.group, channels: push.group.channels });
+    case "member_joined":
+    case "member_updated":
+      return reduce(state, { type: "members", members: [push.member] });
+    case "group_updated":
+      return { ...state, groups: { ...state.groups, [push.group.id]: push.group } };
+    case "group_removed":
+      return {
+        ...state, groups: without(state.groups, (id) => id === push.group_id),
+        channels: without(state.channels, (_, c) => c.group_id === push.group_id),
+        activeChannel: state.activeChannel && state.channels[state.activeChannel]?.group_id === push.group_id
+          ? null : state.activeChannel,
+      };
+    case "channel_changed":
+      return { ...state, channels: { ...state.channels, [push.channel.id]: push.channel } };
+    case "channel_removed":
+      return {
+        ...state, channels: without(state.channels, (id) => id === push.channel_id),
+        activeChannel: state.activeChannel === push.channel_id ? null : state.activeChannel,
+      };
+    case "call_state":
+      return push.participants.length
+        ? { ...state, calls: { ...state.calls, [push.channel_id]: push } }
+        : { ...state, calls: without(state.calls, (id) => id === push.channel_id) };
+    default:
+      return state;
+  }
+}
+
+/** Channels of a group in their order, text first as Discord does. */
+export function channelsOf(state: State, groupId: string): ChannelOut[] {
+  return Object.values(state.channels)
+    .filter((c) => c.group_id === groupId)
+    .sort((a, b) => (a.kind === b.kind ? a.position - b.position : a.kind === "text" ? -1 : 1));
+}
+
+/** @user mentions in a message body, as the server recognises them. */
+export function mentionedNames(body: string): string[] {
+  return [...body.matchAll(/(?:^|\s)@([A-Za-z0-9_.-]{1,32})/g)].map((m) => m[1]);
+}

@@ -1,0 +1,34 @@
+// Which screen: an invite link, the network check, signing in, or the workspace.
+import { useEffect, useMemo, useState } from "react";
+import { Rest } from "../api/rest";
+import { AuthScreen } from "./AuthScreen";
+import { InvitePage } from "./InvitePage";
+import { NetworkCheck } from "./NetworkCheck";
+import { Workspace } from "./Workspace";
+
+export function navigate(path: string): void {
+  history.pushState(null, "", path);
+  dispatchEvent(new PopStateEvent("popstate"));
+}
+
+export function App() {
+  const rest = useMemo(() => new Rest(), []);
+  const [path, setPath] = useState(location.pathname);
+  const [signedIn, setSignedIn] = useState(rest.signedIn);
+
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname);
+    addEventListener("popstate", onPop);
+    rest.onSignedOut = () => setSignedIn(false);
+    return () => removeEventListener("popstate", onPop);
+  }, [rest]);
+
+  const invite = path.match(/^\/invite\/([A-Za-z0-9_-]+)/);
+  if (invite) {
+    return <InvitePage rest={rest} code={invite[1]} signedIn={signedIn}
+      onJoined={() => { setSignedIn(true); navigate("/"); }} />;
+  }
+  if (path === "/network") return <NetworkCheck rest={rest} />;
+  if (!signedIn) return <AuthScreen rest={rest} onSignedIn={() => setSignedIn(true)} />;
+  return <Workspace rest={rest} onSignOut={async () => { await rest.logout(); setSignedIn(false); }} />;
+}

@@ -1,0 +1,219 @@
+// A voice channel: before joining, what the browser will ask and whether it can; in the call,
+// the participant grid with a prominent screen-share area and overlay controls.
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import type { ChannelOut } from "../api/protocol.gen";
+import type { CallSession, RemoteParticipant } from "../calls/callSession";
+import type { State } from "../state/store";
+import { toggleCamera, toggleMic, toggleScreen } from "./callControls";
+import { nameOf } from "./Workspace";
+
+/** What this browser lacks for calls, in plain words (empty when all is well). */
+export function browserProblems(): string[] {
+  const problems: string[] = [];
+  if (typeof RTCPeerConnection === "undefined") problems.push("This browser cannot make WebRTC calls. Use a current Chrome, Edge, Firefox or Safari.");
+  if (!navigator.mediaDevices?.getUserMedia) problems.push("This page cannot reach a camera or microphone (it must be opened over https or on localhost).");
+  if (!navigator.mediaDevices?.getDisplayMedia) problems.push("Screen sharing is not available in this browser.");
+  return problems;
+}
+
+export function CallView({ channel, state, call, onJoin, onLeft }: {
+  channel: ChannelOut; state: State; call: CallSession | null;
+  onJoin: (local: MediaStream | null) => Promise<void>; onLeft: () => void;
+}) {
+  const [error, setError] = useState<string | null>(null);
+  const [joining, setJoining] = useState(false);
+  const live = call && call.status !== "ended" ? call : null;
+  const inCall = state.calls[channel.id]?.participants ?? [];
+
+  async function join(withVideo: boolean) {
+    setJoining(true);
+    setError(null);
+    try {
+      const wantsAudio = channel.my_permissions.includes("speak");
+      const wantsVideo = withVideo && channel.my_permissions.includes("video");
+      const local = wantsAudio || wantsVideo
+        ? await navigator.mediaDevices.getUserMedia({ audio: wantsAudio, video: wantsVideo ? { width: 1280, height: 720 } : false })
+        : null;
+      await onJoin(local);
+    } catch (e) {
+      setError(e instanceof DOMException && e.name === "NotAllowedError"
+        ? "The browser was not allowed to use your camera or microphone. Allow them in the address bar and try again."
+        : e instanceof Error ? e.message : "Could not join the call.");
+    } finally {
+      setJoining(false);
+    }
+  }
+
+  if (!live) {
+    const problems = browserProblems();
+    return (
+      <section className="prejoin" aria-labelledby="call-title">
+        <h2 id="call-title">🔊 {channel.name}</h2>
+        <p>{inCall.length ? `${inCall.map((p) => nameOf(state, p.user_id)).join(", ")} ${inCall.length > 1 ? "are" : "is"} here.` : "Nobody is here yet."}</p>
+        <p className="hint">Joining asks your browser for your microphone and camera. Two people talk directly; with three or more the call goes through the server.</p>
+        {problems.map((p) => <p key={p} role="alert" className="error">{p}</p>)}
+        {call?.status === "ended" && call.endedReason !== "left" && <p role="status">You were removed from the call ({call.endedReason?.replace("_", " ")}).</p>}
+        {error && <p role="alert" className="error">{error}</p>}
+        <div className="actions">
+          <button disabled={joining || problems.length > 0 || !channel.my_permissions.includes("join_call")} onClick={() => void join(true)}>
+            {joining ? "Joining…" : "Join with camera"}
+          </button>
+          <button className="secondary" disabled={joining || problems.length > 0} onClick={() => void join(false)}>Join with audio only</button>
+        </div>
+      </section>
+    );
+  }
+  return <LiveCall channel={channel} state={state} call={live} onLeft={onLeft} />;
+}
+
+function useCall(call: CallSession): number {
+  const version = useRef(0);
+  return useSyncExternalStore(
+    (notify) => call.onChange(() => { version.current++; notify(); }),
+    () => version.current,
+  );
+}
+
+function LiveCall({ channel, state, call, onLeft }: { channel: ChannelOut; state: State; call: CallSession; onLeft: () => void }) {
+  useCall(call);
+  const [error, setError] = useState<string | null>(null);
+  const remotes = call.remotes();
+  const sharing = remotes.filter((r) => r.streams.screen);
+  const myScreen = useTrackStream(call.sending("screen") ? call.tracks.screen : null);
+  const act = (action: () => Promise<void>) => () => action().catch((e: Error) => setError(e.message));
+
+  useEffect(() => {
+    (globalThis as { peershareCall?: CallSession }).peershareCall = call;
+  }, [call]);
+
+  return (
+    <section className={`call ${call.status}`} aria-labelledby="call-title" data-mode={call.mode}>
+      <header className="pane-header">
+        <h2 id="call-title">🔊 {channel.name}</h2>
+        <span className={`mode mode-${call.mode}`} data-testid="call-mode" title={call.mode === "p2p" ? "Direct between the two of you" : "Through the server"}>
+          {call.mode === "p2p" ? "P2P" : "SFU"}
+        </span>
+        <span className={`call-status ${call.status}`} role="status">{{ connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", ended: "Ended" }[call.status]}</span>
+        {call.myQuality && <span className={`quality ${call.myQuality}`}>Your connection: {call.myQuality}</span>}
+      </header>
+      {(sharing.length > 0 || myScreen) && (
+        <div className="screens" aria-label="Shared screens">
+          {sharing.map((r) => (
+            <VideoTile key={r.participantId} stream={r.streams.screen!} label={`${nameOf(state, r.userId)}'s screen`} kind="screen" participantId={r.participantId} />
+          ))}
+          {myScreen && <VideoTile stream={myScreen} label="Your screen (preview)" kind="screen-preview" muted />}
+        </div>
+      )}
+      <div className="grid" data-count={remotes.length + 1}>
+        <LocalTile call={call} />
+        {remotes.map((r) => (
+          <RemoteTile key={r.participantId} remote={r} state={state} call={call} />
+        ))}
+      </div>
+      <div className="controls" role="toolbar" aria-label="Call controls">
+        <button aria-pressed={!call.sending("mic")} disabled={!call.canSend("mic")} onClick={act(() => toggleMic(call))}>
+          {call.sending("mic") ? "Mute" : "Unmute"}
+        </button>
+        <button aria-pressed={call.sending("camera")} disabled={!call.canSend("camera")} onClick={act(() => toggleCamera(call))}>
+          {call.sending("camera") ? "Stop camera" : "Start camera"}
+        </button>
+        <button aria-pressed={call.sending("screen")} disabled={!call.canSend("screen")} onClick={act(() => toggleScreen(call))}>
+          {call.sending("screen") ? "Stop sharing" : "Share screen"}
+        </button>
+        <DevicePicker call={call} onError={setError} />
+        <button className="danger" onClick={act(async () => { await call.leave(); onLeft(); })}>Leave</button>
+      </div>
+      {error && <p role="alert" className="error">{error}</p>}
+    </section>
+  );
+}
+
+/** One stream per track, kept across renders so the video element is not reset. */
+function useTrackStream(track: MediaStreamTrack | null): MediaStream | null {
+  return useMemo(() => (track ? new MediaStream([track]) : null), [track]);
+}
+
+function LocalTile({ call }: { call: CallSession }) {
+  const camera = useTrackStream(call.sending("camera") ? call.tracks.camera : null);
+  return (
+    <figure className="tile local">
+      {camera ? <VideoTile stream={camera} label="You" kind="local" muted /> : <div className="avatar" aria-hidden="true">You</div>}
+      <figcaption>You{call.sending("mic") ? "" : " (muted)"}</figcaption>
+    </figure>
+  );
+}
+
+function RemoteTile({ remote, state, call }: { remote: RemoteParticipant; state: State; call: CallSession }) {
+  const name = nameOf(state, remote.userId);
+  const speaking = call.activeSpeaker === remote.participantId;
+  return (
+    <figure className={`tile remote ${speaking ? "speaking" : ""}`} data-participant={remote.participantId}>
+      {remote.streams.camera && remote.sends.video
+        ? <VideoTile stream={remote.streams.camera} label={name} kind="camera" participantId={remote.participantId}
+            onHeight={(h) => void call.fitCamera(remote.participantId, h)} />
+        : <div className="avatar" aria-hidden="true">{name.slice(0, 2).toUpperCase()}</div>}
+      {remote.streams.mic && <AudioSink stream={remote.streams.mic} />}
+      <figcaption>
+        {name}{remote.sends.audio ? "" : " (muted)"}
+        {remote.quality && <span className={`quality ${remote.quality}`} aria-label={`connection ${remote.quality}`}>{remote.quality}</span>}
+      </figcaption>
+    </figure>
+  );
+}
+
+function VideoTile({ stream, label, kind, participantId, muted, onHeight }: {
+  stream: MediaStream; label: string; kind: string; participantId?: string; muted?: boolean; onHeight?: (height: number) => void;
+}) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (ref.current && ref.current.srcObject !== stream) ref.current.srcObject = stream;
+  }, [stream]);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !onHeight) return;
+    const observer = new ResizeObserver(([entry]) => onHeight(entry.contentRect.height));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [onHeight]);
+  return <video ref={ref} autoPlay playsInline muted={muted} aria-label={label} data-kind={kind} data-participant={participantId} />;
+}
+
+function AudioSink({ stream }: { stream: MediaStream }) {
+  const ref = useRef<HTMLAudioElement>(null);
+  useEffect(() => {
+    if (ref.current) ref.current.srcObject = stream;
+  }, [stream]);
+  return <audio ref={ref} autoPlay />;
+}
+
+function DevicePicker({ call, onError }: { call: CallSession; onError: (message: string) => void }) {
+  const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
+  useEffect(() => {
+    navigator.mediaDevices.enumerateDevices().then(setDevices).catch(() => {});
+  }, []);
+  const pick = async (kind: "audioinput" | "videoinput", deviceId: string) => {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia(kind === "audioinput"
+        ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId }, width: 1280, height: 720 } });
+      const track = kind === "audioinput" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+      await call.setSending(kind === "audioinput" ? "mic" : "camera", track);
+    } catch (e) {
+      onError(e instanceof Error ? e.message : "That device cannot be used.");
+    }
+  };
+  return (
+    <>
+      {(["audioinput", "videoinput"] as const).map((kind) => (
+        <label key={kind} className="device">
+          <span className="visually-hidden">{kind === "audioinput" ? "Microphone" : "Camera"}</span>
+          <select onChange={(e) => void pick(kind, e.target.value)} defaultValue="">
+            <option value="" disabled>{kind === "audioinput" ? "Microphone…" : "Camera…"}</option>
+            {devices.filter((d) => d.kind === kind).map((d, i) => (
+              <option key={d.deviceId || i} value={d.deviceId}>{d.label || `${kind === "audioinput" ? "Microphone" : "Camera"} ${i + 1}`}</option>
+            ))}
+          </select>
+        </label>
+      ))}
+    </>
+  );
+}

@@ -1,0 +1,194 @@
+// The signed-in app: a rail of groups, the channel sidebar, the main pane and the member list,
+// fed by one gateway connection and the state reducer.
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { Gateway } from "../api/gateway";
+import type { Rest } from "../api/rest";
+import { CallSession } from "../calls/callSession";
+import { channelsOf, initialState, reduce } from "../state/store";
+import { CallView } from "./CallView";
+import { GroupRail } from "./GroupRail";
+import { GroupSettings } from "./GroupSettings";
+import { MemberList } from "./MemberList";
+import { ShortcutsHelp, useShortcuts } from "./Shortcuts";
+import { TextChannel } from "./TextChannel";
+
+export type Pane = "channel" | "settings";
+
+export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => void }) {
+  const [state, dispatch] = useReducer(reduce, initialState);
+  const [groupId, setGroupId] = useState<string | null>(null);
+  const [pane, setPane] = useState<Pane>("channel");
+  const [call, setCall] = useState<CallSession | null>(null);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [announcement, setAnnouncement] = useState("");
+  const [membersOpen, setMembersOpen] = useState(true);
+  const gateway = useMemo(() => new Gateway({
+    url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
+    token: (stale) => rest.accessToken(stale),
+  }), [rest]);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  useEffect(() => {
+    const offs = [
+      gateway.onWelcome((welcome) => dispatch({ type: "welcome", welcome })),
+      gateway.onStatus((status) => dispatch({ type: "status", status })),
+      gateway.onPush((push) => {
+        dispatch({ type: "push", push, now: Date.now() });
+        if (push.type === "call_state") announceCallChange(stateRef.current, push, setAnnouncement);
+      }),
+    ];
+    gateway.start();
+    const typingTimer = setInterval(() => dispatch({ type: "typing_expired", now: Date.now() }), 2_000);
+    return () => {
+      offs.forEach((off) => off());
+      clearInterval(typingTimer);
+      gateway.stop();
+    };
+  }, [gateway]);
+
+  useEffect(() => {
+    if (state.status === "signed_out") onSignOut();
+  }, [state.status, onSignOut]);
+
+  const groups = Object.values(state.groups).sort((a, b) => a.name.localeCompare(b.name));
+  const currentGroup = (groupId && state.groups[groupId]) || groups[0] || null;
+  const channels = currentGroup ? channelsOf(state, currentGroup.id) : [];
+  const active = state.activeChannel ? state.channels[state.activeChannel] : null;
+  const channel = active && active.group_id === currentGroup?.id ? active : channels[0] ?? null;
+  const currentGroupId = currentGroup?.id ?? null;
+
+  useEffect(() => {
+    if (!currentGroupId) return;
+    rest.listMembers(currentGroupId).then((page) => dispatch({ type: "members", members: page.members })).catch(() => {});
+  }, [rest, currentGroupId]);
+
+  const openChannel = useCallback((id: string) => {
+    dispatch({ type: "open_channel", channelId: id });
+    setPane("channel");
+  }, []);
+
+  const joinCall = useCallback(async (channelId: string, local: MediaStream | null) => {
+    if (call) await call.leave();
+    const target = stateRef.current.channels[channelId];
+    const session = new CallSession(gateway, channelId, local, target?.my_permissions ?? []);
+    setCall(session);
+    await session.join();
+  }, [call, gateway]);
+
+  const step = (delta: number) => {
+    if (!channels.length) return;
+    const index = Math.max(0, channels.findIndex((c) => c.id === channel?.id));
+    openChannel(channels[(index + delta + channels.length) % channels.length].id);
+  };
+  useShortcuts({ call, onHelp: () => setHelpOpen(true), onNextChannel: () => step(1), onPreviousChannel: () => step(-1) });
+
+  return (
+    <div className="workspace">
+      <GroupRail groups={groups} current={currentGroup?.id ?? null} rest={rest}
+        onSelect={(id) => { setGroupId(id); setPane("channel"); }}
+        onCreated={(created) => {
+          dispatch({ type: "group_added", group: created, channels: created.channels });
+          setGroupId(created.id);
+        }} />
+      <nav className="sidebar" aria-label="Channels">
+        <header>
+          <h2>{currentGroup?.name ?? "No group yet"}</h2>
+          {currentGroup && (
+            <button className="icon" aria-label="Group settings" title="Group settings" onClick={() => setPane("settings")}>⚙</button>
+          )}
+        </header>
+        <ChannelList channels={channels} activeId={channel?.id ?? null} state={state} onOpen={openChannel} />
+        <footer className="me">
+          <span className={`status-dot ${state.status}`} aria-hidden="true" />
+          <span>{state.me?.display_name}</span>
+          <button className="link" onClick={onSignOut}>Sign out</button>
+        </footer>
+      </nav>
+      <main className="main" id="main">
+        <ConnectionBanner status={state.status} />
+        {!currentGroup && <EmptyState />}
+        {currentGroup && pane === "settings" && (
+          <GroupSettings rest={rest} group={currentGroup} channels={channels}
+            onChannelSaved={(c) => dispatch({ type: "channel_saved", channel: c })} onClose={() => setPane("channel")} />
+        )}
+        {currentGroup && pane === "channel" && channel?.kind === "text" && (
+          <TextChannel key={channel.id} channel={channel} state={state} dispatch={dispatch} rest={rest} gateway={gateway}
+            voiceChannels={channels.filter((c) => c.kind === "voice")} onOpenChannel={openChannel} />
+        )}
+        {currentGroup && pane === "channel" && channel?.kind === "voice" && (
+          <CallView key={channel.id} channel={channel} state={state} call={call?.channelId === channel.id ? call : null}
+            onJoin={(local) => joinCall(channel.id, local)} onLeft={() => setCall(null)} />
+        )}
+      </main>
+      {currentGroup && (
+        <MemberList rest={rest} groupId={currentGroup.id} state={state} open={membersOpen}
+          onToggle={() => setMembersOpen(!membersOpen)} />
+      )}
+      {call && channel?.id !== call.channelId && call.status !== "ended" && (
+        <button className="call-pill" onClick={() => openChannel(call.channelId)}>
+          In a call: {state.channels[call.channelId]?.name} — return
+        </button>
+      )}
+      <div className="visually-hidden" aria-live="polite" role="status">{announcement}</div>
+      {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
+    </div>
+  );
+}
+
+function announceCallChange(state: ReturnType<typeof reduce>, push: { channel_id: string; participants: { user_id: string }[] },
+                            announce: (text: string) => void): void {
+  const before = new Set(state.calls[push.channel_id]?.participants.map((p) => p.user_id) ?? []);
+  const after = new Set(push.participants.map((p) => p.user_id));
+  const channel = state.channels[push.channel_id]?.name ?? "a call";
+  for (const id of after) if (!before.has(id)) announce(`${nameOf(state, id)} joined ${channel}`);
+  for (const id of before) if (!after.has(id)) announce(`${nameOf(state, id)} left ${channel}`);
+}
+
+export function nameOf(state: ReturnType<typeof reduce>, userId: string): string {
+  if (userId === state.me?.id) return "You";
+  return state.names[userId] ?? "Someone";
+}
+
+function ChannelList({ channels, activeId, state, onOpen }: {
+  channels: ReturnType<typeof channelsOf>; activeId: string | null; state: ReturnType<typeof reduce>; onOpen: (id: string) => void;
+}) {
+  return (
+    <ul className="channels">
+      {channels.map((c) => {
+        const inCall = state.calls[c.id]?.participants ?? [];
+        const unread = state.unread[c.id] ?? 0;
+        return (
+          <li key={c.id}>
+            <button className={`channel ${c.id === activeId ? "active" : ""} ${unread ? "unread" : ""}`}
+              aria-current={c.id === activeId ? "page" : undefined} onClick={() => onOpen(c.id)}
+              aria-label={`${c.kind === "voice" ? "Voice" : "Text"} channel ${c.name}${unread ? `, ${unread} unread` : ""}${inCall.length ? `, ${inCall.length} in call` : ""}`}>
+              <span aria-hidden="true">{c.kind === "voice" ? "🔊" : "#"}</span> {c.name}
+              {unread > 0 && <span className="badge" aria-hidden="true">{unread}</span>}
+            </button>
+            {inCall.length > 0 && (
+              <ul className="in-call" aria-label={`In ${c.name}`}>
+                {inCall.map((p) => <li key={p.participant_id}>{nameOf(state, p.user_id)}{p.screen ? " 🖥" : ""}</li>)}
+              </ul>
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function ConnectionBanner({ status }: { status: string }) {
+  if (status === "connected") return null;
+  const text = status === "reconnecting" ? "Connection lost — reconnecting…" : "Connecting…";
+  return <div className={`banner ${status}`} role="status">{text}</div>;
+}
+
+function EmptyState() {
+  return (
+    <section className="empty">
+      <h2>Welcome to PeerShare</h2>
+      <p>Create a group with the + button on the left, or open an invite link someone sent you.</p>
+    </section>
+  );
+}
