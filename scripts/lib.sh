@@ -51,3 +51,23 @@ ensure_worker() {
     export MEDIASOUP_WORKER_BIN
   fi
 }
+
+# ensure_webclient: webclient/node_modules from the lock file, and webclient/dist built from the
+# sources; each step reruns only when its inputs changed.
+ensure_webclient() {
+  local web="$ROOT/webclient" lock_hash src_hash
+  command -v npm >/dev/null || ensure_debian_packages nodejs npm
+  lock_hash="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$web/node_modules/.peershare-lock" 2>/dev/null)" != "$lock_hash" ]; then
+    say "installing the web client's packages"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    echo "$lock_hash" >"$web/node_modules/.peershare-lock"
+  fi
+  src_hash="$(cd "$web" && find src index.html package-lock.json tsconfig.json vite.config.ts -type f -print0 \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$web/dist/.peershare-src" 2>/dev/null)" != "$src_hash" ]; then
+    say "building the web client"
+    (cd "$web" && npm run --silent build) >&2
+    echo "$src_hash" >"$web/dist/.peershare-src"
+  fi
+}

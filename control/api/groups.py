@@ -10,6 +10,7 @@ from control.domain.permissions import Permission, Role
 from control.errors import NotFound, PermissionDenied
 from control.realtime.frames import dump, group_frames, member_updated_frames
 from control.realtime.hub import EVERYONE
+from control.realtime.membership import announce_joined
 from control.store import channels, groups
 from schemas.rest import (
     GroupCreate,
@@ -56,6 +57,8 @@ async def create_group(ctx: Context, body: GroupCreate) -> GroupCreated:
         group = await groups.get_group(conn, group_id)
         channel_rows = await channels.list_channels(conn, group_id)
     assert group is not None
+    # The creator's open sessions (every tab) start following the new group at once.
+    await announce_joined(ctx.services.realtime, group_id, ctx.principal.user_id)
     return GroupCreated(
         **group_out(group, Role.OWNER).model_dump(),
         invite=invite_out(invite, ctx.services.settings.public_url),

@@ -102,3 +102,24 @@ def test_channel_overrides_change_what_each_role_may_do(api: Api) -> None:
     assert news["overrides"] == {"member": {"send_messages": False}}
     bad = group.owner.api.patch(f"/api/channels/{news['id']}", {"overrides": {"member": {"fly": True}}})
     assert bad.status_code == 422
+
+
+async def test_the_creator_s_open_sessions_follow_a_new_group_at_once(api: Api, server) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.ws import WsClient
+
+    owner = register_user(api)
+    tab = await WsClient.connect(server.url, owner.tokens["access_token"])
+    try:
+        created = owner.api.post("/api/groups", {"name": "fresh"}).json()
+        joined = await tab.next_push("group_joined")
+        assert joined["group"]["group"]["id"] == created["id"]
+        assert {c["name"] for c in joined["group"]["channels"]} == {"general", "General"}
+        text = next(c["id"] for c in created["channels"] if c["kind"] == "text")
+        other_tab = await WsClient.connect(server.url, owner.tokens["access_token"])
+        try:
+            await other_tab.ok("send_message", channel_id=text, client_id="m1", body="hello")
+        finally:
+            await other_tab.close()
+        assert (await tab.next_push("message_created"))["message"]["body"] == "hello"
+    finally:
+        await tab.close()

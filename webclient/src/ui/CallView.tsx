@@ -6,6 +6,7 @@ import type { CallSession, RemoteParticipant } from "../calls/callSession";
 import type { State } from "../state/store";
 import { toggleCamera, toggleMic, toggleScreen } from "./callControls";
 import { nameOf } from "./Workspace";
+import { SpeakerIcon } from "./Icons";
 
 /** What this browser lacks for calls, in plain words (empty when all is well). */
 export function browserProblems(): string[] {
@@ -48,7 +49,7 @@ export function CallView({ channel, state, call, onJoin, onLeft }: {
     const problems = browserProblems();
     return (
       <section className="prejoin" aria-labelledby="call-title">
-        <h2 id="call-title">🔊 {channel.name}</h2>
+        <h2 id="call-title"><SpeakerIcon /> {channel.name}</h2>
         <p>{inCall.length ? `${inCall.map((p) => nameOf(state, p.user_id)).join(", ")} ${inCall.length > 1 ? "are" : "is"} here.` : "Nobody is here yet."}</p>
         <p className="hint">Joining asks your browser for your microphone and camera. Two people talk directly; with three or more the call goes through the server.</p>
         {problems.map((p) => <p key={p} role="alert" className="error">{p}</p>)}
@@ -89,7 +90,7 @@ function LiveCall({ channel, state, call, onLeft }: { channel: ChannelOut; state
   return (
     <section className={`call ${call.status}`} aria-labelledby="call-title" data-mode={call.mode}>
       <header className="pane-header">
-        <h2 id="call-title">🔊 {channel.name}</h2>
+        <h2 id="call-title"><SpeakerIcon /> {channel.name}</h2>
         <span className={`mode mode-${call.mode}`} data-testid="call-mode" title={call.mode === "p2p" ? "Direct between the two of you" : "Through the server"}>
           {call.mode === "p2p" ? "P2P" : "SFU"}
         </span>

@@ -14,9 +14,10 @@ export function GroupRail({ groups, current, rest, onSelect, onCreated }: {
       <ul>
         {groups.map((g) => (
           <li key={g.id}>
-            <button className={`group-icon ${g.id === current ? "active" : ""}`} title={g.name} aria-label={g.name}
+            <button className={`group-icon ${g.id === current ? "active" : ""}`} title={g.name}
               aria-current={g.id === current ? "true" : undefined} onClick={() => onSelect(g.id)}>
-              {g.name.slice(0, 2).toUpperCase()}
+              <span aria-hidden="true">{g.name.slice(0, 2).toUpperCase()}</span>
+              <span className="visually-hidden">{g.name}</span>
             </button>
           </li>
         ))}

@@ -2,6 +2,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import type { ChannelKind, ChannelOut, GroupOut, InviteOut, MemberOut, RoleName } from "../api/protocol.gen";
 import { ApiError, type Rest } from "../api/rest";
+import { ChannelIcon } from "./Icons";
 
 const MANAGERS: (RoleName | null)[] = ["owner", "moderator"];
 
@@ -60,7 +61,7 @@ function Channels({ rest, group, channels, onSaved, guard }: {
       <ul className="channel-admin">
         {channels.map((c) => (
           <li key={c.id}>
-            <span>{c.kind === "voice" ? "🔊" : "#"} {c.name}</span>
+            <span><ChannelIcon kind={c.kind} /> {c.name}</span>
             <button className="link" aria-label={`Move ${c.name} up`} onClick={() => void move(c, -1)}>↑</button>
             <button className="link" aria-label={`Move ${c.name} down`} onClick={() => void move(c, 1)}>↓</button>
             <button className="link" onClick={() => {

@@ -3,6 +3,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import type { InvitePreview } from "../api/protocol.gen";
 import { ApiError, type Rest } from "../api/rest";
+import { ChannelIcon } from "./Icons";
 
 export function InvitePage({ rest, code, signedIn, onJoined }: {
   rest: Rest; code: string; signedIn: boolean; onJoined: () => void;
@@ -37,7 +38,7 @@ export function InvitePage({ rest, code, signedIn, onJoined }: {
           {preview.group_description && <p className="purpose">{preview.group_description}</p>}
           <p>{preview.member_count} member{preview.member_count === 1 ? "" : "s"} · you join as a {preview.role}</p>
           <ul className="invite-channels" aria-label="Channels">
-            {preview.channels.map((c) => <li key={c.name}>{c.kind === "voice" ? "🔊" : "#"} {c.name}{c.topic ? ` — ${c.topic}` : ""}</li>)}
+            {preview.channels.map((c) => <li key={c.name}><ChannelIcon kind={c.kind} /> {c.name}{c.topic ? ` — ${c.topic}` : ""}</li>)}
           </ul>
           {asGuest && (
             <label>Your name<input name="display_name" required maxLength={64} value={name} onChange={(e) => setName(e.target.value)} /></label>

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import type { MemberOut } from "../api/protocol.gen";
 import type { Rest } from "../api/rest";
 import type { State } from "../state/store";
+import { SpeakerIcon } from "./Icons";
 
 export function MemberList({ rest, groupId, state, open, onToggle }: {
   rest: Rest; groupId: string; state: State; open: boolean; onToggle: () => void;
@@ -34,7 +35,7 @@ export function MemberList({ rest, groupId, state, open, onToggle }: {
                   <span className={`status-dot ${statusOf(m.user_id)}`} role="img" aria-label={statusOf(m.user_id)} />
                   <span className="name">{m.display_name}</span> <span className="role">{m.role}</span>
                   {presence?.status_text && <span className="status-text">{presence.status_text}</span>}
-                  {voice && <span className="voice">🔊 {voice}</span>}
+                  {voice && <span className="voice"><SpeakerIcon /> {voice}</span>}
                 </li>
               );
             })}

@@ -11,6 +11,7 @@ import { GroupSettings } from "./GroupSettings";
 import { MemberList } from "./MemberList";
 import { ShortcutsHelp, useShortcuts } from "./Shortcuts";
 import { TextChannel } from "./TextChannel";
+import { ChannelIcon, ScreenIcon } from "./Icons";
 
 export type Pane = "channel" | "settings";
 
@@ -161,14 +162,15 @@ function ChannelList({ channels, activeId, state, onOpen }: {
         return (
           <li key={c.id}>
             <button className={`channel ${c.id === activeId ? "active" : ""} ${unread ? "unread" : ""}`}
-              aria-current={c.id === activeId ? "page" : undefined} onClick={() => onOpen(c.id)}
-              aria-label={`${c.kind === "voice" ? "Voice" : "Text"} channel ${c.name}${unread ? `, ${unread} unread` : ""}${inCall.length ? `, ${inCall.length} in call` : ""}`}>
-              <span aria-hidden="true">{c.kind === "voice" ? "🔊" : "#"}</span> {c.name}
-              {unread > 0 && <span className="badge" aria-hidden="true">{unread}</span>}
+              aria-current={c.id === activeId ? "page" : undefined} onClick={() => onOpen(c.id)}>
+              <ChannelIcon kind={c.kind} />
+              <span className="visually-hidden">{c.kind === "voice" ? "Voice" : "Text"} channel </span>{c.name}
+              {unread > 0 && <span className="badge"><span className="visually-hidden">, </span>{unread}<span className="visually-hidden"> unread</span></span>}
+              {inCall.length > 0 && <span className="visually-hidden">, {inCall.length} in call</span>}
             </button>
             {inCall.length > 0 && (
               <ul className="in-call" aria-label={`In ${c.name}`}>
-                {inCall.map((p) => <li key={p.participant_id}>{nameOf(state, p.user_id)}{p.screen ? " 🖥" : ""}</li>)}
+                {inCall.map((p) => <li key={p.participant_id}>{nameOf(state, p.user_id)}{p.screen && <> <ScreenIcon /><span className="visually-hidden"> sharing a screen</span></>}</li>)}
               </ul>
             )}
           </li>
