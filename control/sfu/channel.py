@@ -13,6 +13,7 @@ import json
 import os
 import struct
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 import structlog
@@ -67,6 +68,28 @@ class FrameReader(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._on_lost()
+
+
+class RepeatedLines:
+    """The worker may log one line per packet (a peer sending REMB, say): each distinct line is
+    logged at most once per interval, with how many times it came meanwhile."""
+
+    def __init__(self, interval_s: float = 10.0, remembered: int = 1000) -> None:
+        self._interval_s = interval_s
+        self._remembered = remembered
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    def admit(self, line: str, now: float | None = None) -> int | None:
+        """None: drop it; else log it, with this many repeats left unlogged before it."""
+        now = time.monotonic() if now is None else now
+        since, repeats = self._seen.get(line, (float("-inf"), 0))
+        if now - since < self._interval_s:
+            self._seen[line] = (since, repeats + 1)
+            return None
+        if len(self._seen) >= self._remembered:
+            self._seen.clear()
+        self._seen[line] = (now, 0)
+        return repeats
 
 
 class PendingRequests:
@@ -151,6 +174,7 @@ class Channel:
         self._writer: asyncio.WriteTransport | None = None
         self._reader: asyncio.BaseTransport | None = None
         self._on_lost: list[Callable[[], None]] = []
+        self._repeats = RepeatedLines()
 
     def require_payload(self) -> "PayloadChannel":
         if self.payload is None:
@@ -218,8 +242,10 @@ class Channel:
             self._on_message(message)
         elif first in (b"D", b"W", b"E", b"X"):
             text = payload[1:].decode(errors="replace")
-            level = {b"D": "debug", b"W": "warning", b"E": "error", b"X": "info"}[first]
-            getattr(log, level)("worker_log", pid=self.pid, line=text)
+            repeated = self._repeats.admit(text)
+            if repeated is not None:
+                level = {b"D": "debug", b"W": "warning", b"E": "error", b"X": "info"}[first]
+                getattr(log, level)("worker_log", pid=self.pid, line=text, **({"repeated": repeated} if repeated else {}))
         else:
             log.warning("worker_sent_unexpected_data", pid=self.pid, data=payload[:200].decode(errors="replace"))
 

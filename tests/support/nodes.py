@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import httpx
@@ -26,12 +27,15 @@ class NodeProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60) -> "NodeProcess":
+        # Logs go to a file: an unread pipe fills up and then blocks the node mid-write.
+        self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([sys.executable, "-m", "control", "serve"], env=self._env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=self.log, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"node exited: {self.proc.stderr.read().decode()[-3000:] if self.proc.stderr else ''}")
+                self.log.seek(0)
+                raise RuntimeError(f"node exited: {self.log.read().decode(errors='replace')[-3000:]}")
             try:
                 if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
                     return self
