@@ -16,39 +16,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import secrets
-import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.support.api import Api, User, join_with_invite, register_user  # noqa: E402
-from tests.support.call_client import CallClient  # noqa: E402
-from tests.support.nodes import NodeProcess  # noqa: E402
-from tests.support.webrtc import longest_gap  # noqa: E402
-from tests.support.ws import WsClient  # noqa: E402
-
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from common import bench_node, emit, summary_ms
+from tests.support.api import Api, User, join_with_invite, register_user
+from tests.support.call_client import CallClient
+from tests.support.nodes import NodeProcess
+from tests.support.webrtc import longest_gap
+from tests.support.ws import WsClient
 
 
-def emit(**figures: object) -> None:
-    print(json.dumps(figures), flush=True)
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 1), "p95_ms": round(p95 * 1000, 1),
-            "max_ms": round(ordered[-1] * 1000, 1), "runs": len(ordered)}
+def summary(seconds: list[float]) -> dict[str, float]:
+    return summary_ms([s * 1000 for s in seconds])
 
 
 async def first_frame(client: CallClient, timeout: float = 30) -> float:
@@ -173,14 +156,7 @@ async def big_call(bench: Bench, users: list[User]) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> None:
-    schema = f"bench_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(DATABASE_URL)
-    await conn.execute(f"CREATE SCHEMA {schema}")
-    env = {"DATABASE_URL": DATABASE_URL, "DATABASE_SCHEMA": schema, "JWT_SECRET": secrets.token_urlsafe(40),
-           "TURN_MODE": "off", "LOG_LEVEL": "error", "AUTH_RATE_LIMIT": "100000", "JOIN_RATE": "100000",
-           "WS_FRAME_RATE": "100000"}
-    node = NodeProcess(env).start()
-    try:
+    async with bench_node(LOG_LEVEL="error") as node:
         bench = Bench(node)
         users = [bench.owner] + [bench.user() for _ in range(max(args.participants, 4) - 1)]
         if args.only in (None, "join"):
@@ -194,10 +170,6 @@ async def run(args: argparse.Namespace) -> None:
             emit(bench="switch_gap", direction="sfu_to_p2p", **summary(to_p2p))
         if args.only in (None, "big_call"):
             emit(bench="big_call", **await big_call(bench, users[:args.participants]))
-    finally:
-        node.stop()
-        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
-        await conn.close()
 
 
 def main() -> None:

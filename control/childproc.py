@@ -1,34 +1,48 @@
-"""Helpers for the processes a node runs (coturn, the mediasoup worker, ffmpeg)."""
+"""The processes a node runs (the mediasoup worker, coturn).
+
+They are started with posix_spawn: no Python code runs between fork and exec, which is what
+`preexec_fn` does and what can deadlock the child in a process with threads (aiortc's codec
+threads, a test's in-thread server). `setpriv --pdeathsig KILL` in front of the program has the
+kernel kill it when the node dies, even by kill -9.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
+import fcntl
 import os
+import shutil
 import signal
-import subprocess
-from typing import Callable
 
-_PR_SET_PDEATHSIG = 1
+import structlog
 
+log = structlog.get_logger(__name__)
 
-def die_with_parent() -> None:
-    """For `preexec_fn`: the kernel kills the child when the node dies, even by kill -9."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+_SETPRIV = shutil.which("setpriv")
 
 
 class ChildProcess:
-    """A child process awaited through a pidfd, so it works the same on asyncio's loop and on
-    uvloop (whose own subprocess spawning does not keep the extra fds the worker needs)."""
+    """A child awaited through a pidfd, so it works the same on asyncio's loop and on uvloop.
+    `fds` maps the child's fd numbers to the parent's fds that it gets there."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str] | None = None,
-                 preexec_fn: Callable[[], None] | None = None) -> None:
-        self._popen = subprocess.Popen(
-            args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            close_fds=False, preexec_fn=preexec_fn or die_with_parent,
-        )
-        self.pid = self._popen.pid
+    def __init__(self, args: list[str], *, env: dict[str, str] | None = None, fds: dict[int, int] | None = None) -> None:
+        if _SETPRIV is not None:
+            args = [_SETPRIV, "--pdeathsig", "KILL", *args]
+        else:
+            log.warning("setpriv_missing", effect="children outlive a node killed with -9")
+        # Above every target number first, so no dup2 below overwrites an fd still to be moved.
+        moved = {target: fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for target, fd in (fds or {}).items()}
+        actions: list[tuple[int, ...] | tuple[int, int, str, int, int]] = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            *((os.POSIX_SPAWN_DUP2, fd, target) for target, fd in moved.items()),
+        ]
+        try:
+            self.pid = os.posix_spawnp(args[0], args, os.environ if env is None else env, file_actions=actions)
+        finally:
+            for fd in moved.values():
+                os.close(fd)
         self._loop = asyncio.get_running_loop()
         self._exited: asyncio.Future[int] = self._loop.create_future()
         self._pidfd = os.pidfd_open(self.pid)
@@ -37,8 +51,10 @@ class ChildProcess:
     def _on_exit(self) -> None:
         self._loop.remove_reader(self._pidfd)
         os.close(self._pidfd)
+        _, status = os.waitpid(self.pid, 0)
         if not self._exited.done():
-            self._exited.set_result(self._popen.wait())
+            # As subprocess reports it: the exit code, or minus the signal that ended it.
+            self._exited.set_result(os.waitstatus_to_exitcode(status))
 
     @property
     def returncode(self) -> int | None:
@@ -49,7 +65,10 @@ class ChildProcess:
 
     def send_signal(self, sig: int) -> None:
         if self.returncode is None:
-            self._popen.send_signal(sig)
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)

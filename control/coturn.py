@@ -14,7 +14,7 @@ from pathlib import Path
 
 import structlog
 
-from control.childproc import die_with_parent
+from control.childproc import ChildProcess
 from control.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -91,7 +91,7 @@ def coturn_config(settings: Settings) -> CoturnConfig:
 class Coturn:
     def __init__(self, config: CoturnConfig) -> None:
         self.config = config
-        self._process: asyncio.subprocess.Process | None = None
+        self._process: ChildProcess | None = None
 
     @staticmethod
     def available() -> bool:
@@ -102,10 +102,7 @@ class Coturn:
             # Another TURN server (perhaps another node's) has the port: ours would never bind it.
             raise RuntimeError(f"port {self.config.port} is taken: set TURN_PORT, or TURN_MODE=external/off")
         self.config.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self._process = await asyncio.create_subprocess_exec(
-            "turnserver", *self.config.arguments(), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, preexec_fn=die_with_parent,
-        )
+        self._process = ChildProcess(["turnserver", *self.config.arguments()])
         # Ready when its TCP listener accepts (it opens UDP and TCP together).
         deadline = asyncio.get_running_loop().time() + timeout_s
         while asyncio.get_running_loop().time() < deadline:

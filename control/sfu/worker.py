@@ -7,7 +7,6 @@ notifications), fds 5 and 6 (the payload channel, for data channels and direct t
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import signal
 import uuid
@@ -17,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from control.childproc import ChildProcess, die_with_parent
+from control.childproc import ChildProcess
 from control.sfu import ortc
 from control.sfu.channel import Channel
 from control.sfu.errors import InvalidStateError
@@ -48,17 +47,6 @@ class WorkerSettings:
         return args
 
 
-def _child_pipes(child_ends: list[int]) -> None:
-    """For `preexec_fn`: puts the child's pipe ends at fds 3, 4, 5, 6 and ties its life to ours."""
-    # Move them above 6 first so no dup2 below overwrites one that is still needed.
-    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in child_ends]
-    for target, fd in enumerate(high, start=3):
-        os.dup2(fd, target)
-    for fd in high:
-        os.close(fd)
-    die_with_parent()
-
-
 class Worker:
     def __init__(self, process: ChildProcess, channel: Channel, settings: WorkerSettings) -> None:
         self.pid = process.pid
@@ -86,7 +74,7 @@ class Worker:
         try:
             process = ChildProcess([str(binary), *settings.arguments()],
                                    env={**os.environ, "MEDIASOUP_VERSION": MEDIASOUP_VERSION},
-                                   preexec_fn=lambda: _child_pipes(child_ends))
+                                   fds=dict(enumerate(child_ends, start=3)))
         finally:
             for fd in child_ends:
                 os.close(fd)

@@ -68,6 +68,8 @@ def with_status(table: dict[str, int], ok: int) -> dict[str, int]:
 # (method, path, body, expected status per caller); paths use the World's fields.
 MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     ("GET", "/api/health", None, EVERYONE),
+    ("GET", "/api/client-config", None, EVERYONE),
+    ("GET", "/api/ice-servers", None, SIGNED_IN),
     ("POST", "/api/auth/register", lambda: {"username": unique_name(), "password": "long enough"}, {c: 201 for c in CALLERS}),
     ("POST", "/api/auth/login", {"login": "nobody-at-all", "password": "wrong pass"}, {c: 401 for c in CALLERS}),
     ("POST", "/api/auth/refresh", {"refresh_token": "bogus"}, {c: 401 for c in CALLERS}),

@@ -11,7 +11,7 @@ export const CAMERA_LAYER_HEIGHTS = [180, 360, 720];
 /** Screens: one layer tuned for legible text, with its own bitrate cap. */
 export const SCREEN_ENCODING: RTCRtpEncodingParameters = { maxBitrate: 2_500_000, maxFramerate: 30 };
 export const SCREEN_CONSTRAINTS: DisplayMediaStreamOptions = {
-  video: { width: { max: 1920 }, height: { max: 1080 }, frameRate: { max: 30 } },
+  video: { width: { ideal: 1920, max: 1920 }, height: { ideal: 1080, max: 1080 }, frameRate: { ideal: 30, max: 30 } },
   audio: false,
 };
 
