@@ -1,11 +1,13 @@
 """`peershare`: the operators' command line. `peershare serve` runs a node; `peershare migrate`
-brings the database schema up to date; `peershare user create` makes a local account."""
+brings the database schema up to date; `peershare user create` makes a local account;
+`peershare group list` lists the groups."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import json
 import sys
 from typing import Any
 
@@ -78,6 +80,23 @@ def _user_create(settings: Settings, args: argparse.Namespace) -> int:
         return 1
 
 
+def _group_list(settings: Settings, args: argparse.Namespace) -> int:
+    from control.store import groups
+
+    async def show(db, _applied):  # type: ignore[no-untyped-def]
+        async with db.connection() as conn:
+            rows = await groups.list_all(conn)
+        if args.json:
+            print(json.dumps([{k: str(v) if k in ("id", "created_at") else v for k, v in dict(r).items()} for r in rows]))
+        else:
+            print(f"{'id':36}  {'members':>7}  {'privacy':7}  name")
+            for row in rows:
+                print(f"{row['id']!s:36}  {row['member_count']:>7}  {row['privacy']:7}  {row['name']}")
+        return 0
+
+    return int(asyncio.run(_with_db(settings, show)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="peershare", description="Run and operate a PeerShare node.")
     commands = parser.add_subparsers(dest="command")
@@ -90,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--display-name")
     create.add_argument("--password", help="read from the terminal when not given")
     create.set_defaults(run=_user_create)
+    group = commands.add_parser("group", help="look at groups").add_subparsers(dest="group_command", required=True)
+    listing = group.add_parser("list", help="every group, with its member count")
+    listing.add_argument("--json", action="store_true", help="one JSON array instead of a table")
+    listing.set_defaults(run=_group_list)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     from control.logging import configure_logging

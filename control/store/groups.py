@@ -31,6 +31,14 @@ async def get_group(conn: asyncpg.Connection, group_id: uuid.UUID, *, lock: bool
     return await conn.fetchrow(f"SELECT {_GROUP_COLUMNS} FROM groups g WHERE g.id = $1{suffix}", group_id)
 
 
+async def list_all(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every group with its member count, for operators; newest first."""
+    return await conn.fetch(
+        "SELECT g.id, g.name, g.privacy, g.created_at, count(m.user_id)::int AS member_count FROM groups g"
+        " LEFT JOIN group_members m ON m.group_id = g.id GROUP BY g.id ORDER BY g.created_at DESC"
+    )
+
+
 async def list_groups_of(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         f"SELECT {_GROUP_COLUMNS}, m.role AS my_role FROM groups g JOIN group_members m ON m.group_id = g.id"

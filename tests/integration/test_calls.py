@@ -4,6 +4,7 @@ roles, moderation and the call record."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any, AsyncIterator
 
 import asyncpg
@@ -63,6 +64,8 @@ async def test_two_participants_talk_peer_to_peer_and_frames_flow(trio, server: 
         # No router: nothing of the call went through an SFU.
         [call] = await _fetch(server, "SELECT mode, ended_at FROM calls WHERE id = $1", joined["call_id"])
         assert call["mode"] == "p2p" and call["ended_at"] is None
+        sfu = server.app.state.services.sfu
+        assert sfu.room_of_call(uuid.UUID(joined["call_id"])) is None
     finally:
         await first.close()
         await second.close()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
@@ -137,6 +138,23 @@ def test_peershare_user_create_makes_an_account_that_can_sign_in(server) -> None
         env=env, capture_output=True, text=True,
     )
     assert again.returncode == 1 and "username_taken" in again.stderr
+
+
+def test_peershare_group_list_shows_every_group_with_its_member_count(server) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.api import Api, make_group_with_members
+
+    group = make_group_with_members(Api(server.url), n=2)
+    settings = server.settings
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "DATABASE_SCHEMA": settings.database_schema,
+           "JWT_SECRET": "j" * 40}
+    listed = subprocess.run([sys.executable, "-m", "control", "group", "list", "--json"], env=env,
+                            capture_output=True, text=True, check=True)
+    [mine] = [g for g in json.loads(listed.stdout) if g["id"] == group.id]
+    assert mine["member_count"] == 4 and mine["privacy"] == "private"
+    table = subprocess.run([sys.executable, "-m", "control", "group", "list"], env=env, capture_output=True,
+                           text=True, check=True)
+    assert table.stdout.splitlines()[0].split() == ["id", "members", "privacy", "name"]
+    assert any(line.startswith(group.id) and line.split()[1] == "4" for line in table.stdout.splitlines())
 
 
 def test_stopping_scripts_run_also_stops_its_embedded_postgres(embedded_env: dict[str, str]) -> None:

@@ -21,8 +21,6 @@ export class SfuLink {
   private recv: types.Transport | null = null;
   private producers = new Map<Source, types.Producer>();
   private consumers = new Map<string, Consumed>();
-  // Consumer pushes that arrive before the recv transport is up wait here, in order.
-  private consumeChain: Promise<void> = Promise.resolve();
   closed = false;
 
   constructor(
@@ -35,13 +33,13 @@ export class SfuLink {
     const { rtp_capabilities } = await this.gateway.request<{ rtp_capabilities: types.RtpCapabilities }>(
       { type: "sfu_capabilities" });
     await this.device.load({ routerRtpCapabilities: rtp_capabilities });
-    this.send = await this.transport("send");
+    // Receiving first: what the others send starts flowing while our own tracks are set up.
+    [this.send, this.recv] = await Promise.all([this.transport("send"), this.transport("recv")]);
+    await this.gateway.request({ type: "sfu_ready", rtp_capabilities: this.device.rtpCapabilities as unknown as Record<string, unknown> });
     for (const source of ["mic", "camera", "screen"] as Source[]) {
       const track = tracks[source];
       if (track && allowed.has(source)) await this.produce(source, track);
     }
-    this.recv = await this.transport("recv");
-    await this.gateway.request({ type: "sfu_ready", rtp_capabilities: this.device.rtpCapabilities as unknown as Record<string, unknown> });
   }
 
   private async transport(direction: "send" | "recv"): Promise<types.Transport> {
@@ -121,17 +119,21 @@ export class SfuLink {
     await this.gateway.request({ type: "sfu_producer", producer_id: producer.id, action: track ? "resume" : "pause" });
   }
 
+  /** Consumers are set up as they come (mediasoup-client queues the renegotiations itself) and
+   * resumed one by one as each is ready, rather than each waiting for the one before. */
   onConsumerAdded(push: SfuConsumerAdded): void {
-    this.consumeChain = this.consumeChain.then(async () => {
-      if (!this.recv || this.closed) return;
-      const consumer = await this.recv.consume({
+    const recv = this.recv;
+    if (!recv || this.closed) return;
+    void (async () => {
+      const consumer = await recv.consume({
         id: push.consumer_id, producerId: push.producer_id, kind: push.kind,
         rtpParameters: push.rtp_parameters as unknown as types.RtpParameters,
       });
+      if (this.closed) return;
       this.consumers.set(consumer.id, { consumer, participantId: push.participant_id, source: push.source, layer: null });
-      await this.gateway.request({ type: "sfu_resume_consumer", consumer_id: consumer.id });
       this.events.stream(push.participant_id, push.source, new MediaStream([consumer.track]));
-    }).catch((error) => console.warn("consume failed", error));
+      await this.gateway.request({ type: "sfu_resume_consumer", consumer_id: consumer.id });
+    })().catch((error) => console.warn("consume failed", error));
   }
 
   onConsumerClosed(consumerId: string): void {
