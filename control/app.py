@@ -35,7 +35,6 @@ from control.chat import Chat
 from control.coturn import Coturn, coturn_config
 from control.errors import PeerShareError
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from control.realtime.frames import dump
 from control.webapp import webclient_routes
 from control.realtime.gateway import Realtime
 from control.services import Services
@@ -91,7 +90,8 @@ def build_app(settings: Settings) -> Starlette:
             realtime = Realtime(db, redis, lease_s=settings.presence_lease_s)
             await realtime.start()
             stack.push_async_callback(realtime.close)
-            sfu = SfuService(db, MediaEngine(settings), lambda session_id, frame: realtime.hub.publish_to_session(session_id, dump(frame)))
+            sfu = SfuService(db, MediaEngine(settings), realtime.hub, host_lease_s=settings.sfu_host_lease_s)
+            await sfu.start()
             stack.push_async_callback(sfu.close)
             call_service = CallService(db, realtime, settings, sfu)
             await call_service.start()

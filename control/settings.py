@@ -97,6 +97,8 @@ class Settings:
     media_announced_ip: str | None = None
     # Caps on what one participant may send to the SFU, in bits per second.
     sfu_max_incoming_bitrate: int = 6_000_000
+    # With several nodes: a call's SFU host renews its claim; one silent this long is taken over.
+    sfu_host_lease_s: float = 15.0
     # TURN: "managed" runs Debian's coturn beside the node, "external" uses TURN_URLS, "off" none.
     turn_mode: str = "off"
     turn_secret: str = ""
@@ -151,6 +153,7 @@ class Settings:
             media_listen_ip=env.get("MEDIA_LISTEN_IP", host if host not in ("0.0.0.0", "::") else "0.0.0.0"),
             media_announced_ip=env.get("MEDIA_ANNOUNCED_IP") or None,
             sfu_max_incoming_bitrate=int(env.get("SFU_MAX_INCOMING_BITRATE", "6000000")),
+            sfu_host_lease_s=float(env.get("SFU_HOST_LEASE", "15")),
             **_turn_from_env(env, data_dir, host, public_url=env.get("PUBLIC_URL", f"http://{host}:{port}")),
         )
 

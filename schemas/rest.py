@@ -281,6 +281,7 @@ class HealthOut(Out):
     status: Literal["ok"]
     database: Literal["ok"]
     version: str
+    node: str = Field(description="this process's id among the nodes (it hosts the SFU calls it claimed)")
 
 
 class ClientConfigOut(Out):

@@ -17,4 +17,4 @@ async def health(ctx: Context) -> HealthOut:
             await conn.fetchval("SELECT 1")
     except Exception as exc:  # any database failure means not ready
         raise ServiceUnavailable(f"database unreachable: {type(exc).__name__}", code="database_unavailable") from None
-    return HealthOut(status="ok", database="ok", version=__version__)
+    return HealthOut(status="ok", database="ok", version=__version__, node=ctx.services.sfu.node)

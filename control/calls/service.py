@@ -116,7 +116,7 @@ class CallService:
                 assert resume_token is not None
                 participant_id, token = resumed["id"], resume_token
                 await calls.reattach(conn, participant_id, session_id)
-                self._sfu.resumed(participant_id, session_id)
+                await self._sfu.resumed(call["id"], participant_id, session_id)
             else:
                 replaced = await calls.live_participation_of(conn, principal.user_id)
                 if replaced is not None:
@@ -160,7 +160,7 @@ class CallService:
         limit = self._limits.pop(participant["id"], None)
         if limit is not None and limit is not asyncio.current_task():
             limit.cancel()
-        self._sfu.participant_left(participant["call_id"], participant["id"])
+        await self._sfu.participant_left(participant["call_id"], participant["id"])
         await self._announce(participant["call_id"])
         async with self._db.connection() as conn:
             still_in = await calls.live_participation_of(conn, participant["user_id"])
@@ -188,7 +188,7 @@ class CallService:
         if call is None or channel is None:
             return
         mode = mode_for(len(roster)) if roster else None
-        self._sfu.mode_changed(call_id, mode.value if mode else None)
+        await self._sfu.mode_changed(call_id, mode.value if mode else None)
         state = dump(CallState(group_id=call["group_id"], channel_id=call["channel_id"], mode=mode,
                                participants=[participant_out(p) for p in roster]))
         await self._realtime.hub.publish_to_group(call["group_id"], {r.value: state for r in viewer_roles(channel["overrides"])})

@@ -32,10 +32,19 @@ from schemas.signaling import (
     CallQuality,
     SfuActiveSpeaker,
     SfuAudioLevels,
+    SfuCapabilities,
+    SfuConnectTransport,
     SfuConsumerAdded,
     SfuConsumerClosed,
     SfuConsumerPaused,
+    SfuCreateTransport,
+    SfuPreferredLayers,
+    SfuProduce,
+    SfuProducerAction,
+    SfuReady,
     SfuReset,
+    SfuRestartIce,
+    SfuResumeConsumer,
     SfuTransportOut,
 )
 
@@ -159,6 +168,30 @@ class Room:
         return self.router
 
     # --- the request set ---
+
+    async def request(self, peer: Peer, frame: BaseModel) -> dict[str, Any] | None:
+        """Runs one SFU request of `peer`; returns the `data` of its ok reply."""
+        match frame:
+            case SfuCapabilities():
+                return {"rtp_capabilities": self.rtp_capabilities()}
+            case SfuCreateTransport():
+                return (await self.create_transport(peer, frame.direction)).model_dump(mode="json")
+            case SfuConnectTransport():
+                await self.connect_transport(peer, frame.transport_id, frame.dtls_parameters)
+            case SfuProduce():
+                return {"producer_id": await self.produce(peer, frame.transport_id, frame.kind, frame.source,
+                                                          frame.rtp_parameters, frame.paused)}
+            case SfuReady():
+                await self.ready(peer, frame.rtp_capabilities)
+            case SfuResumeConsumer():
+                await self.resume_consumer(peer, frame.consumer_id)
+            case SfuProducerAction():
+                await self.producer_action(peer, frame.producer_id, frame.action)
+            case SfuPreferredLayers():
+                await self.set_preferred_layers(peer, frame.consumer_id, frame.spatial_layer, frame.temporal_layer)
+            case SfuRestartIce():
+                return {"ice_parameters": await self.restart_ice(peer, frame.transport_id)}
+        return None
 
     def rtp_capabilities(self) -> dict[str, Any]:
         return self._require_router().rtp_capabilities

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import msgpack
 import structlog
@@ -74,6 +74,7 @@ class Hub:
         self.bus: Bus | None = None
         self._sessions: dict[str, Subscriber] = {}
         self._by_topic: dict[str, set[str]] = {}
+        self._handlers: dict[str, Callable[[Event], None]] = {}
         self._topic_refs: Counter[str] = Counter()
 
     def attach_bus(self, bus: Bus) -> None:
@@ -87,6 +88,11 @@ class Hub:
         """Sends role-keyed frames to every session on `topic`, on every node."""
         assert self.bus is not None
         await self.bus.publish(topic, {"frames": frames, "exclude": exclude_session})
+
+    async def publish_raw(self, topic: str, event: dict[str, Any]) -> None:
+        """A node-to-node message (see `listen`), not frames for sessions."""
+        assert self.bus is not None
+        await self.bus.publish(topic, event)
 
     async def publish_to_group(self, group_id: uuid.UUID, frames: dict[str, dict[str, Any]],
                                *, exclude_session: str | None = None) -> None:
@@ -130,8 +136,23 @@ class Hub:
             assert self.bus is not None
             await self.bus.unsubscribe(topic)
 
+    async def listen(self, topic: str, handler: Callable[[Event], None]) -> None:
+        """Node-to-node messages: events on `topic` go to `handler`, not to sessions."""
+        self._handlers[topic] = handler
+        assert self.bus is not None
+        await self.bus.subscribe(topic)
+
+    async def stop_listening(self, topic: str) -> None:
+        if self._handlers.pop(topic, None) is not None:
+            assert self.bus is not None
+            await self.bus.unsubscribe(topic)
+
     def deliver(self, topic: str, event: Event) -> None:
         """Called by the bus for every event on a topic this node follows."""
+        handler = self._handlers.get(topic)
+        if handler is not None:
+            handler(event)
+            return
         frames: dict[str, dict[str, Any]] = event["frames"]
         exclude = event.get("exclude")
         group_id = uuid.UUID(topic.removeprefix("group:")) if topic.startswith("group:") else None

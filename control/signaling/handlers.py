@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from control.calls.sfu_room import Peer, Room
 from control.errors import InvalidInput
 from control.realtime.frames import dump
 from schemas.signaling import (
@@ -36,31 +35,6 @@ from schemas.signaling import (
     Typing,
 )
 
-
-
-async def sfu_request(room: Room, peer: Peer, frame: Any) -> dict[str, Any] | None:
-    match frame:
-        case SfuCapabilities():
-            return {"rtp_capabilities": room.rtp_capabilities()}
-        case SfuCreateTransport():
-            return dump(await room.create_transport(peer, frame.direction))
-        case SfuConnectTransport():
-            await room.connect_transport(peer, frame.transport_id, frame.dtls_parameters)
-        case SfuProduce():
-            producer_id = await room.produce(peer, frame.transport_id, frame.kind, frame.source, frame.rtp_parameters,
-                                             frame.paused)
-            return {"producer_id": producer_id}
-        case SfuReady():
-            await room.ready(peer, frame.rtp_capabilities)
-        case SfuResumeConsumer():
-            await room.resume_consumer(peer, frame.consumer_id)
-        case SfuProducerAction():
-            await room.producer_action(peer, frame.producer_id, frame.action)
-        case SfuPreferredLayers():
-            await room.set_preferred_layers(peer, frame.consumer_id, frame.spatial_layer, frame.temporal_layer)
-        case SfuRestartIce():
-            return {"ice_parameters": await room.restart_ice(peer, frame.transport_id)}
-    return None
 
 
 if TYPE_CHECKING:
@@ -119,13 +93,9 @@ async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
         case ReportQuality():
             await services.calls.report_quality(principal, session.session_id, frame.rtt_ms, frame.loss_pct)
             return None
-        case SfuLeave():
-            await services.sfu.leave(principal, session.session_id)
-            return None
         case SfuCapabilities() | SfuCreateTransport() | SfuConnectTransport() | SfuProduce() | SfuReady() | \
-                SfuResumeConsumer() | SfuProducerAction() | SfuPreferredLayers() | SfuRestartIce():
-            room, peer = await services.sfu.peer(principal, session.session_id)
-            return await sfu_request(room, peer, frame)
+                SfuResumeConsumer() | SfuProducerAction() | SfuPreferredLayers() | SfuRestartIce() | SfuLeave():
+            return await services.sfu.handle(principal, session.session_id, frame)
         case Hello():
             raise InvalidInput("this connection is signed in already", code="already_authenticated")
     raise InvalidInput("unknown frame type", code="unknown_type")

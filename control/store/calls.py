@@ -10,7 +10,8 @@ _PARTICIPANT_COLUMNS = (
     "p.id, p.call_id, p.user_id, p.session_id, p.joined_at, p.left_at, p.disconnected_at, p.audio, p.video,"
     " p.screen, p.muted_by_moderator, p.media_path, p.rtt_ms"
 )
-_CALL_COLUMNS = "id, channel_id, group_id, started_at, ended_at, mode, mode_since, p2p_seconds, sfu_seconds"
+_CALL_COLUMNS = ("id, channel_id, group_id, started_at, ended_at, mode, mode_since, p2p_seconds, sfu_seconds,"
+                 " media_node")
 
 
 async def lock_live_call(conn: asyncpg.Connection, channel_id: uuid.UUID, group_id: uuid.UUID) -> asyncpg.Record:
@@ -136,4 +137,44 @@ async def disconnected_before(conn: asyncpg.Connection, seconds: float) -> list[
         f"SELECT {_PARTICIPANT_COLUMNS} FROM call_participants p WHERE p.left_at IS NULL"
         " AND p.disconnected_at < now() - make_interval(secs => $1)",
         seconds,
+    )
+
+
+async def claim_media_node(conn: asyncpg.Connection, call_id: uuid.UUID, node: str, stale_s: float) -> str | None:
+    """Makes `node` the host of the call's SFU room unless a live node hosts it; returns the node
+    that hosted it before when this was a takeover from a dead one (else None). Raises
+    LookupError when another, live node is the host (its name is the error's argument)."""
+    row = await conn.fetchrow(
+        "WITH before AS (SELECT media_node FROM calls WHERE id = $1 FOR UPDATE)"
+        " UPDATE calls SET media_node = $2, media_node_seen = now() FROM before WHERE calls.id = $1"
+        " AND (before.media_node IS NULL OR before.media_node = $2"
+        "      OR calls.media_node_seen < now() - make_interval(secs => $3))"
+        " RETURNING before.media_node AS previous",
+        call_id, node, stale_s,
+    )
+    if row is None:
+        host = await conn.fetchval("SELECT media_node FROM calls WHERE id = $1", call_id)
+        raise LookupError(host)
+    previous: str | None = row["previous"]
+    return previous if previous not in (None, node) else None
+
+
+async def renew_media_node(conn: asyncpg.Connection, call_ids: list[uuid.UUID], node: str) -> None:
+    await conn.execute("UPDATE calls SET media_node_seen = now() WHERE id = ANY($1) AND media_node = $2",
+                       call_ids, node)
+
+
+async def release_media_node(conn: asyncpg.Connection, call_id: uuid.UUID, node: str) -> None:
+    await conn.execute("UPDATE calls SET media_node = NULL, media_node_seen = NULL WHERE id = $1 AND media_node = $2",
+                       call_id, node)
+
+
+async def orphaned_sfu_calls(conn: asyncpg.Connection, session_ids: list[str], stale_s: float) -> list[asyncpg.Record]:
+    """Live SFU calls with a participant on one of these sessions whose host stopped renewing."""
+    return await conn.fetch(
+        "SELECT DISTINCT c.id, c.channel_id FROM calls c JOIN call_participants p ON p.call_id = c.id"
+        " WHERE c.ended_at IS NULL AND c.media_node IS NOT NULL"
+        " AND c.media_node_seen < now() - make_interval(secs => $2)"
+        " AND p.left_at IS NULL AND p.session_id = ANY($1)",
+        session_ids, stale_s,
     )

@@ -228,6 +228,8 @@ export interface HealthOut {
   status: "ok";
   database: "ok";
   version: string;
+  /** this process's id among the nodes (it hosts the SFU calls it claimed) */
+  node: string;
 }
 
 export interface Hello {
