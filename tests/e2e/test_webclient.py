@@ -141,3 +141,17 @@ async def test_a_guest_joins_by_link_and_the_main_screens_pass_an_accessibility_
     await owner.page.keyboard.press("?")
     await expect(owner.page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     assert await owner.axe_violations() == []
+
+
+async def test_the_network_check_reports_candidates_and_says_what_to_fix(browser: Browser, server: RunningServer) -> None:
+    person = await Person.open(browser, server.url, "netcheck")
+    await person.sign_up()
+    await person.page.goto("/network")
+    await person.page.get_by_role("button", name="Run the check").click()
+    report = person.page.locator("dl.report")
+    await expect(report).to_be_visible(timeout=20_000)
+    # This test node offers no STUN or TURN: the check finds host candidates and says so plainly.
+    await expect(report).to_contain_text("host")
+    await expect(person.page.locator("ul.advice")).to_contain_text("offers no TURN relay")
+    assert await person.axe_violations() == []
+    await person.screenshot(ARTIFACTS, "08-network-check")
