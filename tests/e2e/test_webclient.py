@@ -90,6 +90,17 @@ async def test_people_chat_call_switch_to_the_sfu_and_share_a_screen(browser: Br
     await eventually(lambda: _no_screen(bob))
     await eventually(lambda: receiving_video(bob, 2))
 
+    # Bob's connection to the server drops: the client reconnects by itself, resumes the same
+    # participant, and chat and video go on.
+    await bob.page.evaluate("() => window.peershareGateway.socket.close()")
+    await expect(bob.page.get_by_role("status").filter(has_text="Connected")).to_be_visible(timeout=15_000)
+    await alice.open_channel("Text channel general")
+    await alice.send("still there after the cut?")
+    await bob.open_channel("Text channel general")
+    await expect(bob.page.locator(".message .body", has_text="after the cut")).to_be_visible()
+    await bob.open_channel("Voice channel General")
+    await eventually(lambda: receiving_video(bob, 2))
+
 
 async def _shows_frames(person: Person, selector: str) -> bool:
     return any(v["frames"] > 0 and v["width"] > 0 for v in await person.video_frames(selector))
@@ -141,6 +152,15 @@ async def test_a_guest_joins_by_link_and_the_main_screens_pass_an_accessibility_
     await owner.page.keyboard.press("?")
     await expect(owner.page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     assert await owner.axe_violations() == []
+    await owner.page.keyboard.press("Escape")
+    await owner.page.keyboard.press("m")
+    await expect(owner.page.get_by_role("button", name="Unmute")).to_be_visible()
+    # Phone width: the rail and the call stay usable, the member list gives way.
+    await owner.page.set_viewport_size({"width": 390, "height": 844})
+    await expect(owner.page.get_by_role("toolbar", name="Call controls")).to_be_visible()
+    await expect(owner.page.get_by_role("complementary", name="Members")).to_be_hidden()
+    assert await owner.axe_violations() == []
+    await owner.screenshot(ARTIFACTS, "09-phone-width-call")
 
 
 async def test_the_network_check_reports_candidates_and_says_what_to_fix(browser: Browser, server: RunningServer) -> None:

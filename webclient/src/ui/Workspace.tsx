@@ -40,6 +40,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       }),
     ];
     gateway.start();
+    // For diagnosis from the console (and the browser tests): the live connection.
+    (globalThis as { peershareGateway?: Gateway }).peershareGateway = gateway;
     const typingTimer = setInterval(() => dispatch({ type: "typing_expired", now: Date.now() }), 2_000);
     return () => {
       offs.forEach((off) => off());
