@@ -19,6 +19,8 @@ from tests.support.webrtc import FrameCounter, MovingPattern, P2PPeer, Tone
 from tests.support.ws import WsClient
 
 SFU_PUSHES = ("sfu_consumer_added", "sfu_consumer_closed", "sfu_reset")
+# How long the old path keeps going after the new one shows video (as the web client does).
+HANDOVER_GRACE_S = 1.0
 
 
 def plain(model: Any) -> dict[str, Any]:
@@ -151,6 +153,8 @@ class CallClient(P2PPeer):
 
         async def close_when_sfu_plays() -> None:
             await self._until_newest_video_since(started)
+            # The peer may see our SFU video a moment after we see theirs: keep sending a little.
+            await asyncio.sleep(HANDOVER_GRACE_S)
             await pc.close()
 
         self._sfu_setup = asyncio.create_task(close_when_sfu_plays())
@@ -163,6 +167,7 @@ class CallClient(P2PPeer):
 
         async def leave_when_p2p_plays() -> None:
             await self._until_newest_video_since(started)
+            await asyncio.sleep(HANDOVER_GRACE_S)
             await self.ws.request("sfu_leave")
             await sfu.close()
 

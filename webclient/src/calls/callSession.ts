@@ -13,6 +13,7 @@ export type CallStatus = "connecting" | "connected" | "reconnecting" | "ended";
 type Path = "p2p" | "sfu";
 
 const SWITCH_TIMEOUT_MS = 5_000;
+const HANDOVER_GRACE_MS = 1_000;
 const PERMISSION_OF: Record<Source, ChannelPermissionName> = { mic: "speak", camera: "video", screen: "share_screen" };
 
 export interface RemoteParticipant {
@@ -173,9 +174,11 @@ export class CallSession {
     else if (this.sfu && !peerId) this.closeSfu();
   }
 
-  /** Make before break: `old` stays until `next` shows video (or the timeout passes). */
+  /** Make before break: `old` stays until `next` shows video (or the timeout passes), and a
+   * moment longer, because the other side may see our new path a little after we see theirs. */
   private retireWhenPlaying(old: P2PLink | SfuLink, next: P2PLink | SfuLink): void {
-    void waitUntil(async () => next.closed || (await next.framesDecoded()) > 0, SWITCH_TIMEOUT_MS).then(() => {
+    void waitUntil(async () => next.closed || (await next.framesDecoded()) > 0, SWITCH_TIMEOUT_MS).then(async () => {
+      await new Promise((resolve) => setTimeout(resolve, HANDOVER_GRACE_MS));
       if (old === this.p2p) {
         this.p2p.close();
         this.p2p = null;
