@@ -20,6 +20,7 @@ from control.domain.permissions import (
     has_permission,
 )
 from control.errors import InvalidInput, NotFound, PermissionDenied
+from control.message_writer import MessageWriter, NewMessage
 from control.realtime.frames import dump, message_frames, message_out, viewer_roles
 from control.realtime.gateway import Realtime
 from control.store import groups, messages
@@ -54,27 +55,23 @@ class Chat:
     def __init__(self, db: Database, realtime: Realtime) -> None:
         self._db = db
         self._realtime = realtime
+        self._writer = MessageWriter(db)
 
     async def send(self, principal: Principal, channel_id: uuid.UUID, client_id: str, body: str) -> MessageOut:
         """Idempotent per (author, client_id): a retry returns the first message and pushes nothing.
 
-        No explicit transaction: the checks read, and the one INSERT statement is atomic."""
+        No explicit transaction: the checks read, and the writer's one INSERT statement is atomic."""
         async with self._db.connection() as conn:
             channel, _ = await _require(conn, principal, channel_id, Permission.SEND_MESSAGES)
             if channel["kind"] != "text":
                 raise InvalidInput("messages go to text channels", code="not_a_text_channel")
-            earlier = await messages.find_by_client_id(conn, principal.user_id, client_id)
-            if earlier is not None:
-                return self._same_send(earlier, channel_id)
             mentions = await _mentioned(conn, channel, body, principal.user_id)
-            row = await messages.insert_message(
-                conn, channel_id=channel_id, author_id=principal.user_id, client_id=client_id, body=body,
-                mentions=mentions,
-            )
-            if row is None:  # a concurrent retry won the race
+        row = await self._writer.write(channel_id, NewMessage(principal.user_id, client_id, body, mentions))
+        if row is None:  # a concurrent retry won the race
+            async with self._db.connection() as conn:
                 earlier = await messages.find_by_client_id(conn, principal.user_id, client_id)
-                assert earlier is not None
-                return self._same_send(earlier, channel_id)
+            assert earlier is not None
+            return self._same_send(earlier, channel_id)
         message = message_out(row)
         await self._realtime.hub.publish_to_group(channel["group_id"], message_frames("created", channel["group_id"], channel, message))
         for user_id in mentions:

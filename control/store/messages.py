@@ -23,28 +23,26 @@ async def find_by_client_id(conn: asyncpg.Connection, author_id: uuid.UUID, clie
                                author_id, client_id)
 
 
-async def insert_message(
-    conn: asyncpg.Connection,
-    *,
-    channel_id: uuid.UUID,
-    author_id: uuid.UUID,
-    client_id: str,
-    body: str,
-    mentions: list[uuid.UUID],
-) -> asyncpg.Record | None:
-    """The new message, or None when this author already sent `client_id` (a retry).
+async def insert_messages(conn: asyncpg.Connection, channel_id: uuid.UUID,
+                          new: list[tuple[uuid.UUID, str, str, list[uuid.UUID]]]) -> list[asyncpg.Record]:
+    """Inserts (author, client id, body, mentions) rows in their order with consecutive seqs; returns
+    the rows inserted. A client id its author already used is skipped (a retry): its seq stays a
+    gap, which readers see, look up and find nothing in, harmlessly.
 
     One statement, so the channel's row lock (which orders its writers) is held for as short a
-    time as possible. A retry that loses a race still bumps the counter: readers see a gap, look,
-    and find nothing, which is harmless."""
-    row: asyncpg.Record | None = await conn.fetchrow(
-        "WITH seq AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)"
+    time as possible, and one commit covers the whole batch."""
+    return await conn.fetch(
+        "WITH seq AS (UPDATE channels SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq - $2 AS base)"
         " INSERT INTO messages (channel_id, author_id, client_id, seq, version, body, mentions)"
-        " SELECT $1, $2, $3, seq.last_seq, seq.last_seq, $4, $5 FROM seq"
+        " SELECT $1, r.author_id, r.client_id, seq.base + r.n, seq.base + r.n, r.body,"
+        "  coalesce(string_to_array(nullif(r.mentions, ''), ',')::uuid[], '{}')"
+        " FROM seq, unnest($3::uuid[], $4::text[], $5::text[], $6::text[])"
+        "  WITH ORDINALITY AS r(author_id, client_id, body, mentions, n)"
+        " ORDER BY r.n"
         f" ON CONFLICT (author_id, client_id) DO NOTHING RETURNING {_COLUMNS}",
-        channel_id, author_id, client_id, body, mentions,
+        channel_id, len(new), [n[0] for n in new], [n[1] for n in new], [n[2] for n in new],
+        [",".join(str(m) for m in n[3]) for n in new],
     )
-    return row
 
 
 async def get_message(conn: asyncpg.Connection, message_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
