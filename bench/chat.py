@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.api import Api, join_with_invite, register_user  # noqa: E402
 from tests.support.nodes import NodeProcess  # noqa: E402
+from tests.support.ws import frames_of  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -66,10 +67,12 @@ class Client:
         async for raw in self.conn:
             if '"message_created"' not in raw:
                 continue
-            frame = json.loads(raw)
-            sent_ns = int(frame["message"]["body"].split(":", 1)[0])
-            self.latencies_ms.append((time.time_ns() - sent_ns) / 1e6)
-            self.received += 1
+            now = time.time_ns()
+            for frame in frames_of(raw):
+                if frame["type"] == "message_created":
+                    sent_ns = int(frame["message"]["body"].split(":", 1)[0])
+                    self.latencies_ms.append((now - sent_ns) / 1e6)
+                    self.received += 1
 
     async def send(self, channel_id: str) -> None:
         await self.conn.send(json.dumps({"type": "send_message", "id": uuid.uuid4().hex[:12], "channel_id": channel_id,

@@ -5,6 +5,8 @@ models; `scripts/gen_schemas.py` writes the JSON Schema and the web client's Typ
 from them (a test fails when those generated files are stale).
 
 Requests carry a client `id` and get exactly one `ok` or `error` with that id; pushes carry none.
+A server message is one frame, or an array of frames in order when several were waiting to go
+out; clients take each element as a frame.
 """
 
 from __future__ import annotations

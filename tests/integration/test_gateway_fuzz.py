@@ -19,7 +19,7 @@ from control.settings import Settings
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.api import Api, GroupWithMembers, make_group_with_members
 from tests.support.nodes import NodeProcess
-from tests.support.ws import WsClient
+from tests.support.ws import WsClient, frames_of
 
 WARMUP_FRAMES = 1_000
 FUZZ_FRAMES = 9_500  # with the warm-up: 10,500 frames
@@ -87,9 +87,9 @@ def reply_to(conn: ClientConnection, data: str | bytes) -> dict[str, Any]:
     """Sends one frame and returns its reply, skipping pushes (presence, typing, messages)."""
     conn.send(data)
     while True:
-        frame: dict[str, Any] = json.loads(conn.recv(timeout=10))
-        if frame["type"] in ("ok", "error"):
-            return frame
+        for frame in frames_of(conn.recv(timeout=10)):
+            if frame["type"] in ("ok", "error"):
+                return frame
 
 
 def rss_mb(node: NodeProcess) -> float:

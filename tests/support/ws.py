@@ -49,6 +49,7 @@ class WsClient:
         await self.conn.send(msgpack.packb(frame) if self.binary else json.dumps(frame))
 
     async def recv_raw(self, timeout: float = 5) -> dict[str, Any]:
+        """The next message, which must be a single frame (the hello handshake's welcome)."""
         data = await asyncio.wait_for(self.conn.recv(), timeout)
         decoded: dict[str, Any] = msgpack.unpackb(data) if isinstance(data, bytes) else json.loads(data)
         return decoded
@@ -56,17 +57,20 @@ class WsClient:
     async def _read(self) -> None:
         try:
             async for data in self.conn:
-                frame = msgpack.unpackb(data) if isinstance(data, bytes) else json.loads(data)
-                future = self._pending.pop(frame.get("id") or "", None) if frame["type"] in ("ok", "error") else None
-                if future is not None and not future.done():
-                    future.set_result(frame)
-                else:
-                    self.pushes.put_nowait(frame)
-                    for types, queue in self._subscriptions:
-                        if frame["type"] in types:
-                            queue.put_nowait(frame)
+                for frame in frames_of(data):
+                    self._take(frame)
         except websockets.ConnectionClosed:
             pass
+
+    def _take(self, frame: dict[str, Any]) -> None:
+        future = self._pending.pop(frame.get("id") or "", None) if frame["type"] in ("ok", "error") else None
+        if future is not None and not future.done():
+            future.set_result(frame)
+            return
+        self.pushes.put_nowait(frame)
+        for types, queue in self._subscriptions:
+            if frame["type"] in types:
+                queue.put_nowait(frame)
 
     async def request(self, type_: str, timeout: float = 10, **fields: Any) -> dict[str, Any]:
         """Sends a request and returns its one `ok` or `error` reply."""
@@ -110,3 +114,9 @@ def _get(frame: dict[str, Any], dotted: str) -> Any:
     for part in dotted.split("__"):
         value = value.get(part) if isinstance(value, dict) else None
     return value
+
+
+def frames_of(data: str | bytes) -> list[dict[str, Any]]:
+    """One server message: a frame, or several in an array."""
+    decoded = msgpack.unpackb(data) if isinstance(data, bytes) else json.loads(data)
+    return decoded if isinstance(decoded, list) else [decoded]

@@ -70,6 +70,24 @@ describe("the gateway", () => {
     expect(gateway.status).toBe("connected");
   });
 
+  it("takes an array message as its frames, in order", async () => {
+    const { gateway, sockets } = harness();
+    const pushes: string[] = [];
+    gateway.onPush((p) => pushes.push(p.type));
+    gateway.start();
+    await flush();
+    sockets[0].receive(welcome);
+    const pending = gateway.request({ type: "ping" });
+    const { id } = sockets[0].sent.at(-1) as { id: string };
+    sockets[0].receive([
+      { type: "typing", group_id: "g", channel_id: "c", user_id: "u" },
+      { type: "ok", id, data: null },
+      { type: "presence", presence: { user_id: "u", status: "online", status_text: "", voice_channel_id: null } },
+    ]);
+    await expect(pending).resolves.toEqual({});
+    expect(pushes).toEqual(["typing", "presence"]);
+  });
+
   it("pushes reach listeners; a revoked session signs out and stays out", async () => {
     const { gateway, sockets, timers } = harness();
     const pushes: string[] = [];

@@ -114,7 +114,11 @@ export class Gateway {
     const socket = connect(this.options.url);
     this.socket = socket;
     socket.onopen = () => socket.send(JSON.stringify({ type: "hello", token }));
-    socket.onmessage = (event) => this.receive(JSON.parse(String(event.data)) as ServerFrame);
+    // A message is a frame, or an array of frames that waited to go out together.
+    socket.onmessage = (event) => {
+      const data = JSON.parse(String(event.data)) as ServerFrame | ServerFrame[];
+      for (const frame of Array.isArray(data) ? data : [data]) this.receive(frame);
+    };
     socket.onclose = (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
