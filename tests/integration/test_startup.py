@@ -91,6 +91,13 @@ def test_scripts_run_uses_embedded_postgres_and_keeps_data_across_restarts(embed
         # The same signing secret: a token from before the restart still works.
         me = httpx.get(f"{url}/api/me", headers={"Authorization": f"Bearer {registered.json()['access_token']}"})
         assert me.status_code == 200
+        # The web client is served at / and for its own paths; unknown API paths stay JSON 404s.
+        for path in ("/", "/invite/abc", "/network"):
+            page = httpx.get(f"{url}{path}")
+            assert page.status_code == 200 and '<div id="root">' in page.text
+        script = page.text.split('src="', 1)[1].split('"', 1)[0]
+        assert httpx.get(f"{url}{script}").headers["content-type"].startswith("text/javascript")
+        assert httpx.get(f"{url}/api/nope").json()["error"]["code"] == "not_found"
     finally:
         _stop(proc)
     assert (data / "jwt_secret").read_text() == secret
