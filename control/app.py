@@ -34,14 +34,15 @@ from control.calls.sfu import SfuService
 from control.chat import Chat
 from control.coturn import Coturn, coturn_config
 from control.errors import PeerShareError
+from control.metrics import metrics_endpoint
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from control.webapp import webclient_routes
 from control.realtime.gateway import Realtime
 from control.services import Services
 from control.settings import Settings
 from control.signaling.endpoint import gateway
 from control.store.embedded import database_url
 from control.store.postgres import Database, migrate
+from control.webapp import webclient_routes
 
 log = structlog.get_logger(__name__)
 
@@ -127,6 +128,7 @@ def build_app(settings: Settings) -> Starlette:
     routes = [to_starlette_route(ep) for ep in ENDPOINTS] + [
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/docs", docs, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         WebSocketRoute("/ws", gateway),
         *webclient_routes(),
     ]

@@ -56,6 +56,8 @@ class Chat:
         self._db = db
         self._realtime = realtime
         self._writer = MessageWriter(db)
+        # Messages sent through this node since it started (for /metrics).
+        self.sent_total = 0
 
     async def send(self, principal: Principal, channel_id: uuid.UUID, client_id: str, body: str) -> MessageOut:
         """Idempotent per (author, client_id): a retry returns the first message and pushes nothing.
@@ -73,6 +75,7 @@ class Chat:
             assert earlier is not None
             return self._same_send(earlier, channel_id)
         message = message_out(row)
+        self.sent_total += 1
         await self._realtime.hub.publish_to_group(channel["group_id"], message_frames("created", channel["group_id"], channel, message))
         for user_id in mentions:
             await self._realtime.hub.publish_to_user(user_id, dump(Notification(

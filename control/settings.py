@@ -97,6 +97,8 @@ class Settings:
     media_announced_ip: str | None = None
     # Caps on what one participant may send to the SFU, in bits per second.
     sfu_max_incoming_bitrate: int = 6_000_000
+    # GET /metrics asks for this bearer token when set (open when empty).
+    metrics_token: str = ""
     # With several nodes: a call's SFU host renews its claim; one silent this long is taken over.
     sfu_host_lease_s: float = 15.0
     # TURN: "managed" runs Debian's coturn beside the node, "external" uses TURN_URLS, "off" none.
@@ -154,6 +156,7 @@ class Settings:
             media_announced_ip=env.get("MEDIA_ANNOUNCED_IP") or None,
             sfu_max_incoming_bitrate=int(env.get("SFU_MAX_INCOMING_BITRATE", "6000000")),
             sfu_host_lease_s=float(env.get("SFU_HOST_LEASE", "15")),
+            metrics_token=env.get("METRICS_TOKEN", ""),
             **_turn_from_env(env, data_dir, host, public_url=env.get("PUBLIC_URL", f"http://{host}:{port}")),
         )
 

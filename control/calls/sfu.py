@@ -94,6 +94,9 @@ class SfuService:
     def room_of_call(self, call_id: uuid.UUID) -> Room | None:
         return self._rooms.get(call_id)
 
+    def rooms(self) -> list[Room]:
+        return list(self._rooms.values())
+
     async def _push(self, session_id: str, frame: BaseModel) -> None:
         await self._hub.publish_to_session(session_id, frame.model_dump(mode="json"))
 

@@ -178,3 +178,13 @@ async def orphaned_sfu_calls(conn: asyncpg.Connection, session_ids: list[str], s
         " AND p.left_at IS NULL AND p.session_id = ANY($1)",
         session_ids, stale_s,
     )
+
+
+async def live_counts(conn: asyncpg.Connection) -> dict[str, tuple[int, int]]:
+    """Per mode: live calls and their live participants (for the metrics page)."""
+    rows = await conn.fetch(
+        "SELECT c.mode, count(DISTINCT c.id)::int AS calls, count(p.id)::int AS participants FROM calls c"
+        " LEFT JOIN call_participants p ON p.call_id = c.id AND p.left_at IS NULL"
+        " WHERE c.ended_at IS NULL GROUP BY c.mode"
+    )
+    return {row["mode"]: (row["calls"], row["participants"]) for row in rows}

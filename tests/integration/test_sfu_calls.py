@@ -8,12 +8,16 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import re
 import signal
 import time
 import uuid
 from typing import AsyncIterator
 
+import httpx
+
 from tests.integration.test_calls import voice_channel
+from tests.integration.test_metrics import sample
 from tests.support.api import Api, GroupWithMembers, make_group_with_members
 from tests.support.call_client import CallClient
 from tests.support.server import RunningServer
@@ -82,6 +86,10 @@ async def test_three_participants_each_receive_the_other_two_through_the_sfu(ser
                     await wait_for_frames(viewer.views.setdefault(f"{other.participant_id}:mic", []), 10)
         room = server.app.state.services.sfu.room_of_call(uuid.UUID(call.clients[0].joined["call_id"]))
         assert room is not None and len(room.peers) == 3
+        # Operators see the room, its peers and the workers' CPU on the metrics page.
+        metrics = httpx.get(f"{server.url}/metrics").text
+        assert sample(metrics, "peershare_sfu_peers") >= 3 and sample(metrics, "peershare_media_workers") >= 1
+        assert re.search(r'^peershare_media_worker_cpu_seconds_total\{pid="\d+"\} [0-9.e+-]+$', metrics, re.MULTILINE)
 
 
 async def test_p2p_to_sfu_and_back_keeps_video_playing(server: RunningServer) -> None:
