@@ -207,7 +207,10 @@ class Channel:
         self._listeners[target_id] = listener
 
     def unsubscribe(self, target_id: str) -> None:
+        """Drops the object's listeners here and on the payload channel (it may have either)."""
         self._listeners.pop(target_id, None)
+        if self.payload is not None:
+            self.payload.unsubscribe(target_id)
 
     async def request(self, method: str, handler_id: str | None = None, data: dict[str, Any] | None = None) -> Any:
         return await self._pending.wait(*self._send(method, handler_id, data))

@@ -78,8 +78,6 @@ class Consumer:
             return False
         self.closed = True
         self._channel.unsubscribe(self.id)
-        if self._channel.payload is not None:
-            self._channel.payload.unsubscribe(self.id)
         self._on_closed(self)
         self.observer.emit("close")
         return True

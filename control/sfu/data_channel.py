@@ -64,8 +64,6 @@ class _DataEndpoint:
             return False
         self.closed = True
         self._channel.unsubscribe(self.id)
-        if self._channel.payload is not None:
-            self._channel.payload.unsubscribe(self.id)
         self._on_closed(self)
         self.observer.emit("close")
         return True

@@ -58,8 +58,6 @@ class DirectTransport(Transport):
     def _finish(self) -> bool:
         if not super()._finish():
             return False
-        if self._channel.payload is not None:
-            self._channel.payload.unsubscribe(self.id)
         for endpoint in [*self.data_producers.values(), *self.data_consumers.values()]:
             endpoint.transport_closed()
         return True
