@@ -14,12 +14,9 @@ import uuid
 from dataclasses import dataclass, field
 
 import asyncpg
-import structlog
 
 from control.store import messages
 from control.store.postgres import Database
-
-log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -37,13 +34,13 @@ class MessageWriter:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._queues: dict[uuid.UUID, list[NewMessage]] = {}
-        self._writing: set[uuid.UUID] = set()
+        # The task writing each channel's queue (held here, so it is not collected mid-write).
+        self._drains: dict[uuid.UUID, asyncio.Task[None]] = {}
 
     async def write(self, channel_id: uuid.UUID, message: NewMessage) -> asyncpg.Record | None:
         self._queues.setdefault(channel_id, []).append(message)
-        if channel_id not in self._writing:
-            self._writing.add(channel_id)
-            asyncio.ensure_future(self._drain(channel_id))
+        if channel_id not in self._drains:
+            self._drains[channel_id] = asyncio.create_task(self._drain(channel_id))
         return await message.written
 
     async def _drain(self, channel_id: uuid.UUID) -> None:
@@ -51,7 +48,7 @@ class MessageWriter:
             while batch := self._queues.pop(channel_id, []):
                 await self._insert(channel_id, batch)
         finally:
-            self._writing.discard(channel_id)
+            del self._drains[channel_id]
 
     async def _insert(self, channel_id: uuid.UUID, batch: list[NewMessage]) -> None:
         try:
