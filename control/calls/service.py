@@ -21,6 +21,7 @@ import structlog
 from control.access import channel_access
 from control.auth.tokens import Principal
 from control.calls.ice import ice_servers
+from control.calls.participation import my_participation
 from control.calls.sdp import sending_tracks
 from control.calls.sfu import SfuService
 from control.domain.permissions import Permission, channel_permissions, has_permission
@@ -144,9 +145,7 @@ class CallService:
 
     async def leave(self, principal: Principal, reason: str = "left") -> None:
         async with self._db.transaction() as conn:
-            participant = await calls.live_participation_of(conn, principal.user_id)
-            if participant is None:
-                raise NotFound("you are not in a call", code="not_in_call")
+            participant = await my_participation(conn, principal.user_id)
             await self._leave_locked(conn, participant, reason)
         await self._after_leave(participant)
 
@@ -214,9 +213,7 @@ class CallService:
         if (description is None) == (candidate is None):
             raise InvalidInput("send exactly one of description and candidate", code="invalid_signal")
         async with self._db.connection() as conn:
-            me = await calls.live_participation_of(conn, principal.user_id)
-            if me is None or me["session_id"] != session_id:
-                raise NotFound("you are not in a call", code="not_in_call")
+            me = await my_participation(conn, principal.user_id, session_id)
             roster = await calls.live_participants(conn, me["call_id"])
             if len(roster) != P2P_MAX or to not in {p["id"] for p in roster} or to == me["id"]:
                 raise InvalidInput("that participant is not your peer in a two-person call", code="not_your_peer")
@@ -273,9 +270,7 @@ class CallService:
     async def report_quality(self, principal: Principal, session_id: str, rtt_ms: float, loss_pct: float) -> None:
         """P2P calls grade themselves from the clients' own stats (SFU calls from mediasoup's scores)."""
         async with self._db.connection() as conn:
-            me = await calls.live_participation_of(conn, principal.user_id)
-            if me is None or me["session_id"] != session_id:
-                raise NotFound("you are not in a call", code="not_in_call")
+            me = await my_participation(conn, principal.user_id, session_id)
             roster = await calls.live_participants(conn, me["call_id"])
         quality = p2p_quality(rtt_ms, loss_pct)
         for participant in roster:
@@ -284,9 +279,7 @@ class CallService:
 
     async def set_media_state(self, principal: Principal, audio: bool, video: bool, screen: bool) -> None:
         async with self._db.connection() as conn:
-            me = await calls.live_participation_of(conn, principal.user_id)
-            if me is None:
-                raise NotFound("you are not in a call", code="not_in_call")
+            me = await my_participation(conn, principal.user_id)
             channel, access = await channel_access(conn, principal, me["channel_id"])
         assert access.role is not None
         granted = channel_permissions(access.role, channel["overrides"])
@@ -301,9 +294,7 @@ class CallService:
 
     async def _update_mine(self, principal: Principal, **fields: object) -> None:
         async with self._db.transaction() as conn:
-            me = await calls.live_participation_of(conn, principal.user_id)
-            if me is None:
-                raise NotFound("you are not in a call", code="not_in_call")
+            me = await my_participation(conn, principal.user_id)
             await calls.update_participant(conn, me["id"], **fields)
 
     # --- sockets that go away ---

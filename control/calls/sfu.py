@@ -27,9 +27,10 @@ from pydantic import BaseModel, TypeAdapter
 from control.access import channel_access
 from control.auth.tokens import Principal
 from control.calls.media_engine import MediaEngine
+from control.calls.participation import my_participation
 from control.calls.sfu_room import Peer, Room
 from control.domain.permissions import channel_permissions
-from control.errors import Conflict, NotFound, PeerShareError, ServiceUnavailable
+from control.errors import Conflict, PeerShareError, ServiceUnavailable
 from control.realtime.hub import Hub
 from control.store import calls
 from control.store.bus import Event
@@ -119,9 +120,7 @@ class SfuService:
 
     async def _participation(self, principal: Principal, session_id: str) -> tuple[asyncpg.Record, asyncpg.Record]:
         async with self._db.connection() as conn:
-            me = await calls.live_participation_of(conn, principal.user_id)
-            if me is None or me["session_id"] != session_id:
-                raise NotFound("you are not in a call", code="not_in_call")
+            me = await my_participation(conn, principal.user_id, session_id)
             call = await calls.get_call(conn, me["call_id"])
         assert call is not None
         if call["mode"] != "sfu" and call["id"] not in self._rooms and call["media_node"] is None:
