@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from aiortc import MediaStreamTrack
 from pymediasoup import AiortcHandler, Device
@@ -102,8 +102,7 @@ class CallClient(P2PPeer):
         self.sfu: SfuPath | None = None
         self.views: dict[str, list[float]] = {}
         self.counters: dict[str, list[FrameCounter]] = {}
-        self.switched_at: float | None = None
-        self._sfu_setup: asyncio.Task[None] | None = None
+        self._handover: asyncio.Task[None] | None = None
 
     async def join(self, channel_id: str) -> dict[str, Any]:
         signals = self.ws.subscribe("call_mode", "p2p_signal", *SFU_PUSHES)
@@ -127,13 +126,16 @@ class CallClient(P2PPeer):
         kind = frame["type"]
         if kind == "call_mode" and frame["mode"] != self.mode:
             self.mode = frame["mode"]
-            self.switched_at = time.monotonic()
             if self.mode == "sfu":
-                await self._close_p2p_once_sfu_plays()
+                pc, self.pc, self.peer_id = self.pc, None, None
+                if pc is not None:
+                    self._retire_when_new_path_plays(pc.close)
                 self.sfu = SfuPath(self.ws, self.sources())
                 await self.sfu.start()
             else:
-                self._spawn_teardown_of_sfu()
+                sfu, self.sfu = self.sfu, None
+                if sfu is not None:
+                    self._retire_when_new_path_plays(lambda: self._leave_sfu(sfu))
         elif kind == "sfu_consumer_added" and self.sfu is not None:
             consumer = await self.sfu.consume(frame)
             self._count(f"{frame['participant_id']}:{frame['source']}", consumer.track)
@@ -144,34 +146,21 @@ class CallClient(P2PPeer):
         if kind in ("call_mode", "p2p_signal") and self.mode == "p2p":
             await super()._on_signal(frame)
 
-    async def _close_p2p_once_sfu_plays(self) -> None:
-        """Make before break: the P2P connection keeps playing until SFU video arrives."""
-        pc, self.pc, self.peer_id = self.pc, None, None
-        if pc is None:
-            return
+    def _retire_when_new_path_plays(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Make before break: the old path keeps going until the new one shows video, and a moment
+        longer, because the peer may see our new path a little after we see theirs."""
         started = time.monotonic()
 
-        async def close_when_sfu_plays() -> None:
-            await self._until_newest_video_since(started)
-            # The peer may see our SFU video a moment after we see theirs: keep sending a little.
-            await asyncio.sleep(HANDOVER_GRACE_S)
-            await pc.close()
-
-        self._sfu_setup = asyncio.create_task(close_when_sfu_plays())
-
-    def _spawn_teardown_of_sfu(self) -> None:
-        sfu, self.sfu = self.sfu, None
-        if sfu is None:
-            return
-        started = time.monotonic()
-
-        async def leave_when_p2p_plays() -> None:
+        async def retire() -> None:
             await self._until_newest_video_since(started)
             await asyncio.sleep(HANDOVER_GRACE_S)
-            await self.ws.request("sfu_leave")
-            await sfu.close()
+            await close()
 
-        self._sfu_setup = asyncio.create_task(leave_when_p2p_plays())
+        self._handover = asyncio.create_task(retire())
+
+    async def _leave_sfu(self, sfu: SfuPath) -> None:
+        await self.ws.request("sfu_leave")
+        await sfu.close()
 
     async def _until_newest_video_since(self, since: float, timeout_s: float = 20) -> None:
         """Until the newest camera track (the new path's) has shown a frame, or the timeout."""
@@ -196,8 +185,8 @@ class CallClient(P2PPeer):
         return self.views.setdefault(f"{other.participant_id}:camera", [])
 
     async def close(self) -> None:
-        if self._sfu_setup is not None:
-            self._sfu_setup.cancel()
+        if self._handover is not None:
+            self._handover.cancel()
         if self.sfu is not None:
             await self.sfu.close()
         for counters in self.counters.values():
