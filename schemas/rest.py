@@ -76,6 +76,11 @@ class RegisterBody(Body):
     display_name: DisplayName | None = None
 
 
+class PasswordChange(Body):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
+
+
 class LoginBody(Body):
     login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)] = Field(
         description="username or e-mail"
@@ -271,6 +276,34 @@ class BulkResult(Out):
     user_id: uuid.UUID
     ok: bool
     error: str | None = None
+    # "add" invites: the person joins by accepting this invite (it is theirs alone).
+    invite_code: str | None = None
+
+
+class PendingInviteOut(Out):
+    """An invitation addressed to me, waiting for my answer."""
+
+    code: str
+    group_id: uuid.UUID
+    group_name: str
+    role: InviteRole
+    invited_by: uuid.UUID
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class BanCreate(Body):
+    user_id: uuid.UUID
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class BanOut(Out):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    reason: str
+    banned_by: uuid.UUID
+    created_at: datetime
 
 
 class MembersBulkOut(Out):

@@ -52,6 +52,15 @@ class Ping(Frame):
     id: RequestId
 
 
+class Authenticate(Frame):
+    """A fresh access token for this connection (same account), sent before the current one
+    expires: the socket is closed when its token's time is up."""
+
+    type: Literal["authenticate"]
+    id: RequestId
+    token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
 class SendMessage(Frame):
     type: Literal["send_message"]
     id: RequestId
@@ -141,11 +150,27 @@ class CallKick(Frame):
 
 
 class CallMute(Frame):
-    """A moderator mutes a participant's microphone (in an SFU call the server pauses it too)."""
+    """A moderator mutes a participant's microphone for the rest of the call, rejoins included
+    (a call with a muted participant runs through the SFU, where the server holds the mic)."""
 
     type: Literal["call_mute"]
     id: RequestId
     user_id: uuid.UUID
+
+
+class CallUnmute(Frame):
+    """A moderator lifts a mute; the participant may then turn the microphone on again."""
+
+    type: Literal["call_unmute"]
+    id: RequestId
+    user_id: uuid.UUID
+
+
+class TurnCredentials(Frame):
+    """Fresh TURN credentials for the call I am in, before the ones I have expire."""
+
+    type: Literal["turn_credentials"]
+    id: RequestId
 
 
 class ReportMediaPath(Frame):
@@ -262,7 +287,8 @@ class ReportQuality(Frame):
 ClientFrame = Annotated[
     Union[
         Hello, Ping, SendMessage, EditMessage, DeleteMessage, Typing, SetPresence, StartCallNotice,
-        JoinCall, LeaveCall, P2PSignal, CallKick, CallMute, ReportMediaPath, SetMediaState, SfuCapabilities,
+        Authenticate, JoinCall, LeaveCall, P2PSignal, CallKick, CallMute, CallUnmute, TurnCredentials,
+        ReportMediaPath, SetMediaState, SfuCapabilities,
         SfuCreateTransport, SfuConnectTransport, SfuProduce, SfuReady, SfuResumeConsumer, SfuProducerAction,
         SfuPreferredLayers, SfuRestartIce, SfuLeave, ReportQuality,
     ],
@@ -287,6 +313,10 @@ class ErrorReply(Frame):
 
 
 class PresenceOut(Frame):
+    """A user as the members of one group see them: the voice channel shows only in the group it
+    belongs to, and only to those who may see that channel."""
+
+    group_id: uuid.UUID
     user_id: uuid.UUID
     status: PresenceStatus
     status_text: str
@@ -345,10 +375,13 @@ class PresencePush(Frame):
 
 class Notification(Frame):
     type: Literal["notification"] = "notification"
-    kind: Literal["mention", "call_started"]
+    kind: Literal["mention", "call_started", "group_invite"]
     group_id: uuid.UUID
-    channel_id: uuid.UUID
+    # The channel of a mention or call; none for an invitation.
+    channel_id: uuid.UUID | None = None
     from_user_id: uuid.UUID
+    # An invitation to join: accept it with POST /api/invites/{invite_code}/accept.
+    invite_code: str | None = None
     message_id: uuid.UUID | None = None
     voice_channel_id: uuid.UUID | None = None
     text: str = ""
@@ -437,8 +470,18 @@ class CallJoined(Frame):
     mode: CallMode
     participants: list[CallParticipant]
     ice_servers: list[IceServer]
-    # Seconds this participant may stay (guests); null when unlimited.
+    # Seconds this participant may stay (guests: what is left of their call time in the group);
+    # null when unlimited.
     time_limit_s: int | None = None
+    # When the TURN credentials in ice_servers expire: ask for new ones (turn_credentials) before.
+    ice_servers_expire_at: datetime | None = None
+
+
+class TurnCredentialsOut(Frame):
+    """The `data` of the ok reply to turn_credentials."""
+
+    ice_servers: list[IceServer]
+    ice_servers_expire_at: datetime | None = None
 
 
 class CallState(Frame):
@@ -476,7 +519,9 @@ class CallWarning(Frame):
     remaining_s: int
 
 
-CallRemovalReason = Literal["kicked", "time_limit", "joined_elsewhere"]
+# access_revoked: removed or banned from the group, a role or channel change took away the right
+# to be in this call, or the channel or group was deleted.
+CallRemovalReason = Literal["kicked", "time_limit", "joined_elsewhere", "access_revoked"]
 
 
 class CallRemoved(Frame):
@@ -491,6 +536,23 @@ class CallMuted(Frame):
     type: Literal["call_muted"] = "call_muted"
     channel_id: uuid.UUID
     by_user_id: uuid.UUID
+
+
+class CallUnmuted(Frame):
+    type: Literal["call_unmuted"] = "call_unmuted"
+    channel_id: uuid.UUID
+    by_user_id: uuid.UUID
+
+
+class CallPermissions(Frame):
+    """To a participant whose rights in the call changed: what it may send now. Anything it was
+    sending without the right has been stopped (SFU producers closed)."""
+
+    type: Literal["call_permissions"] = "call_permissions"
+    channel_id: uuid.UUID
+    speak: bool
+    video: bool
+    share_screen: bool
 
 
 # --- SFU: server → client -----------------------------------------------------------------------
@@ -524,6 +586,15 @@ class SfuConsumerClosed(Frame):
     type: Literal["sfu_consumer_closed"] = "sfu_consumer_closed"
     channel_id: uuid.UUID
     consumer_id: str
+
+
+class SfuProducerClosed(Frame):
+    """One of my producers was closed by the server (the right to send it was taken away)."""
+
+    type: Literal["sfu_producer_closed"] = "sfu_producer_closed"
+    channel_id: uuid.UUID
+    producer_id: str
+    reason: Literal["permission_revoked"]
 
 
 class SfuConsumerPaused(Frame):
@@ -573,7 +644,8 @@ ServerFrame = Annotated[
         OkReply, ErrorReply, Welcome, Pong, MessageCreated, MessageUpdated, MessageDeleted, TypingPush, PresencePush,
         Notification, MemberJoined, MemberUpdated, MemberLeft, GroupJoined, GroupUpdated, GroupRemoved,
         ChannelChanged, ChannelRemoved, CallState, CallModeChanged, P2PSignalPush, CallWarning, CallRemoved,
-        CallMuted, SfuConsumerAdded, SfuConsumerClosed, SfuConsumerPaused, SfuActiveSpeaker, SfuAudioLevels,
+        CallMuted, CallUnmuted, CallPermissions, SfuConsumerAdded, SfuConsumerClosed, SfuProducerClosed,
+        SfuConsumerPaused, SfuActiveSpeaker, SfuAudioLevels,
         SfuReset, CallQuality,
     ],
     Field(discriminator="type"),
@@ -581,7 +653,7 @@ ServerFrame = Annotated[
 
 
 # Models of ok replies' `data`, listed so the generated types include them.
-REPLY_DATA: list[type[BaseModel]] = [CallJoined, SfuTransportOut]
+REPLY_DATA: list[type[BaseModel]] = [CallJoined, SfuTransportOut, TurnCredentialsOut]
 
 
 class CloseCode:

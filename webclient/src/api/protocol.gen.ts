@@ -5,10 +5,31 @@ export interface AudioLevel {
   volume: number;
 }
 
+export interface Authenticate {
+  type: "authenticate";
+  id: string;
+  token: string;
+}
+
+export interface BanCreate {
+  user_id: string;
+  reason?: string;
+}
+
+export interface BanOut {
+  user_id: string;
+  username: string;
+  display_name: string;
+  reason: string;
+  banned_by: string;
+  created_at: string;
+}
+
 export interface BulkResult {
   user_id: string;
   ok: boolean;
   error: string | null;
+  invite_code: string | null;
 }
 
 export interface CallJoined {
@@ -19,6 +40,7 @@ export interface CallJoined {
   participants: CallParticipant[];
   ice_servers: IceServer[];
   time_limit_s: number | null;
+  ice_servers_expire_at: string | null;
 }
 
 export interface CallKick {
@@ -59,6 +81,14 @@ export interface CallParticipant {
   muted_by_moderator: boolean;
 }
 
+export interface CallPermissions {
+  type: "call_permissions";
+  channel_id: string;
+  speak: boolean;
+  video: boolean;
+  share_screen: boolean;
+}
+
 export interface CallQuality {
   type: "call_quality";
   channel_id: string;
@@ -69,7 +99,7 @@ export interface CallQuality {
 export interface CallRemoved {
   type: "call_removed";
   channel_id: string;
-  reason: "kicked" | "time_limit" | "joined_elsewhere";
+  reason: "kicked" | "time_limit" | "joined_elsewhere" | "access_revoked";
 }
 
 export interface CallState {
@@ -78,6 +108,18 @@ export interface CallState {
   channel_id: string;
   mode: CallMode | null;
   participants: CallParticipant[];
+}
+
+export interface CallUnmute {
+  type: "call_unmute";
+  id: string;
+  user_id: string;
+}
+
+export interface CallUnmuted {
+  type: "call_unmuted";
+  channel_id: string;
+  by_user_id: string;
 }
 
 export interface CallWarning {
@@ -456,10 +498,11 @@ export interface MessagesQuery {
 
 export interface Notification {
   type: "notification";
-  kind: "mention" | "call_started";
+  kind: "mention" | "call_started" | "group_invite";
   group_id: string;
-  channel_id: string;
+  channel_id: string | null;
   from_user_id: string;
+  invite_code: string | null;
   message_id: string | null;
   voice_channel_id: string | null;
   text: string;
@@ -495,6 +538,21 @@ export interface P2PSignalPush {
   candidate: IceCandidateOutput | null;
 }
 
+export interface PasswordChange {
+  current_password: string;
+  new_password: string;
+}
+
+export interface PendingInviteOut {
+  code: string;
+  group_id: string;
+  group_name: string;
+  role: InviteRole;
+  invited_by: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
 export interface Ping {
   type: "ping";
   id: string;
@@ -505,6 +563,7 @@ export interface Pong {
 }
 
 export interface PresenceOut {
+  group_id: string;
   user_id: string;
   status: PresenceStatus;
   status_text: string;
@@ -665,6 +724,13 @@ export interface SfuProducerAction {
   action: "pause" | "resume" | "close";
 }
 
+export interface SfuProducerClosed {
+  type: "sfu_producer_closed";
+  channel_id: string;
+  producer_id: string;
+  reason: "permission_revoked";
+}
+
 export interface SfuReady {
   type: "sfu_ready";
   id: string;
@@ -716,6 +782,16 @@ export interface TransferOwnershipBody {
   user_id: string;
 }
 
+export interface TurnCredentials {
+  type: "turn_credentials";
+  id: string;
+}
+
+export interface TurnCredentialsOut {
+  ice_servers: IceServer[];
+  ice_servers_expire_at: string | null;
+}
+
 export interface Typing {
   type: "typing";
   id: string;
@@ -750,6 +826,6 @@ export interface Welcome {
   heartbeat_s: number;
 }
 
-export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | ReportMediaPath | SetMediaState | SfuCapabilities | SfuCreateTransport | SfuConnectTransport | SfuProduce | SfuReady | SfuResumeConsumer | SfuProducerAction | SfuPreferredLayers | SfuRestartIce | SfuLeave | ReportQuality;
+export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | Authenticate | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | CallUnmute | TurnCredentials | ReportMediaPath | SetMediaState | SfuCapabilities | SfuCreateTransport | SfuConnectTransport | SfuProduce | SfuReady | SfuResumeConsumer | SfuProducerAction | SfuPreferredLayers | SfuRestartIce | SfuLeave | ReportQuality;
 
-export type ServerFrame = OkReply | ErrorReply | Welcome | Pong | MessageCreated | MessageUpdated | MessageDeleted | TypingPush | PresencePush | Notification | MemberJoined | MemberUpdated | MemberLeft | GroupJoined | GroupUpdated | GroupRemoved | ChannelChanged | ChannelRemoved | CallState | CallModeChanged | P2PSignalPush | CallWarning | CallRemoved | CallMuted | SfuConsumerAdded | SfuConsumerClosed | SfuConsumerPaused | SfuActiveSpeaker | SfuAudioLevels | SfuReset | CallQuality;
+export type ServerFrame = OkReply | ErrorReply | Welcome | Pong | MessageCreated | MessageUpdated | MessageDeleted | TypingPush | PresencePush | Notification | MemberJoined | MemberUpdated | MemberLeft | GroupJoined | GroupUpdated | GroupRemoved | ChannelChanged | ChannelRemoved | CallState | CallModeChanged | P2PSignalPush | CallWarning | CallRemoved | CallMuted | CallUnmuted | CallPermissions | SfuConsumerAdded | SfuConsumerClosed | SfuProducerClosed | SfuConsumerPaused | SfuActiveSpeaker | SfuAudioLevels | SfuReset | CallQuality;
