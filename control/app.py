@@ -37,6 +37,7 @@ from control.errors import PeerShareError
 from control.metrics import metrics_endpoint
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.gateway import Realtime
+from control.rights import Rights
 from control.services import Services
 from control.settings import Settings
 from control.signaling.endpoint import gateway
@@ -91,13 +92,18 @@ def build_app(settings: Settings) -> Starlette:
             realtime = Realtime(db, redis, lease_s=settings.presence_lease_s)
             await realtime.start()
             stack.push_async_callback(realtime.close)
+            rights = Rights(realtime.hub)
+            await rights.start()
+            stack.push_async_callback(rights.close)
+            rights.reactions.append(realtime.on_rights_changed)
             sfu = SfuService(db, MediaEngine(settings), realtime.hub, host_lease_s=settings.sfu_host_lease_s)
             await sfu.start()
             stack.push_async_callback(sfu.close)
-            call_service = CallService(db, realtime, settings, sfu)
+            call_service = CallService(db, realtime, settings, sfu, rights)
             await call_service.start()
             stack.push_async_callback(call_service.close)
             realtime.on_sessions_lost.append(call_service.sessions_lost)
+            rights.enforcers.append(call_service.enforce_rights)
             if settings.turn_mode == "managed":
                 coturn = Coturn(coturn_config(settings))
                 await coturn.start()
@@ -110,6 +116,7 @@ def build_app(settings: Settings) -> Starlette:
                 limiter=RedisRateLimiter(redis) if redis else MemoryRateLimiter(),
                 http=http,
                 realtime=realtime,
+                rights=rights,
                 chat=Chat(db, realtime),
                 calls=call_service,
                 sfu=sfu,

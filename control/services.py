@@ -12,6 +12,7 @@ from control.calls.sfu import SfuService
 from control.chat import Chat
 from control.ratelimit import RateLimiter
 from control.realtime.gateway import Realtime
+from control.rights import Rights
 from control.settings import Settings
 from control.store.postgres import Database
 
@@ -25,6 +26,7 @@ class Services:
     # For calls to OAuth providers.
     http: httpx.AsyncClient
     realtime: Realtime
+    rights: Rights
     chat: Chat
     calls: CallService
     sfu: SfuService

@@ -12,6 +12,7 @@ from schemas.rest import (
     LogoutBody,
     MeOut,
     OAuthIdentityOut,
+    PasswordChange,
     RefreshBody,
     RegisterBody,
     TokenPair,
@@ -64,6 +65,14 @@ async def refresh(ctx: Context, body: RefreshBody) -> TokenPair:
              auth=False)
 async def logout(ctx: Context, body: LogoutBody) -> None:
     await sessions.revoke(ctx.services, body.refresh_token)
+
+
+@router.post("/api/auth/password",
+             summary="Change my password: every other sign-in of the account is signed out; this one gets a new token pair",
+             body=PasswordChange, response=TokenPair)
+async def change_password(ctx: Context, body: PasswordChange) -> TokenPair:
+    await _limit(ctx, "password", str(ctx.principal.user_id))
+    return await sessions.change_password(ctx.services, ctx.principal, body.current_password, body.new_password)
 
 
 @router.get("/api/me", summary="The signed-in account", response=MeOut)

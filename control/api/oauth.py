@@ -5,6 +5,7 @@ reaches a server log)."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
@@ -83,23 +84,27 @@ async def callback(ctx: Context, query: CallbackQuery) -> RedirectResponse:
         verifier=flow["code_verifier"],
     )
     async with ctx.services.db.transaction() as conn:
-        user = await _account_for(conn, provider.name, profile)
+        user, revoked = await _account_for(conn, provider.name, profile)
         tokens = await sessions.issue_token_pair(conn, ctx.services, user)
+    await sessions.signed_out(ctx.services, user["id"], revoked)
     fragment = urlencode(
         {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token, "expires_in": tokens.expires_in}
     )
     return RedirectResponse(f"{ctx.services.settings.public_url}{flow['redirect_to']}#{fragment}", status_code=302)
 
 
-async def _account_for(conn: asyncpg.Connection, provider: str, profile: OAuthProfile) -> asyncpg.Record:
-    """The identity's account; else the account with the same verified e-mail; else a new one."""
+async def _account_for(conn: asyncpg.Connection, provider: str,
+                       profile: OAuthProfile) -> tuple[asyncpg.Record, list[uuid.UUID]]:
+    """The identity's account; else the account with the same verified e-mail; else a new one.
+    Also the sign-ins revoked on the way (an unverified account claimed by the address's owner)."""
+    revoked: list[uuid.UUID] = []
     user = await users.find_identity_user(conn, provider, profile.subject)
     if user is None and profile.email and profile.email_verified:
         user = await users.find_by_email(conn, profile.email)
         if user is not None and not user["email_verified"]:
             # The provider proved who owns the address; whoever registered it here unproven
             # (perhaps to pre-hijack the account) loses the password and every session.
-            await users.claim_unverified_account(conn, user["id"])
+            revoked = await users.claim_unverified_account(conn, user["id"])
     if user is None:
         email = profile.email if profile.email and not await users.email_taken(conn, profile.email) else None
         user = await users.create_user(
@@ -114,7 +119,7 @@ async def _account_for(conn: asyncpg.Connection, provider: str, profile: OAuthPr
         conn, provider=provider, subject=profile.subject, user_id=user["id"], name=profile.name,
         email=profile.email, avatar_url=profile.avatar_url,
     )
-    return user
+    return user, revoked
 
 
 async def _free_username(conn: asyncpg.Connection, hint: str) -> str:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from control.auth.sessions import ensure_live
 from control.auth.tokens import Principal
 from control.errors import (
     InvalidJson,
@@ -158,6 +159,8 @@ def to_starlette_route(endpoint: Endpoint) -> Route:
         principal = services.tokens.principal_from_header(request.headers.get("authorization"))
         if endpoint.auth and principal is None:
             raise Unauthenticated("a bearer access token is required")
+        if principal is not None:
+            await ensure_live(services.db, principal)
         ctx = Context(request, services, principal)
         kwargs: dict[str, Any] = {}
         if endpoint.body is not None:

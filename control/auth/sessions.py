@@ -14,10 +14,13 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
+from control.auth.passwords import hash_password, verify_password
 from control.auth.tokens import Principal
-from control.errors import InvalidToken, TokenExpired
+from control.errors import InvalidCredentials, InvalidToken, PermissionDenied, TokenExpired
+from control.rights import RightsChange, RightsChanged
 from control.services import Services
 from control.store import users
+from control.store.postgres import Database
 from schemas.rest import TokenPair, UserOut
 
 
@@ -42,14 +45,15 @@ async def issue_token_pair(
     conn: asyncpg.Connection, services: Services, user: asyncpg.Record, family_id: uuid.UUID | None = None
 ) -> TokenPair:
     refresh_token = secrets.token_urlsafe(32)
+    family_id = family_id or uuid.uuid4()
     await users.insert_refresh_token(
         conn,
         token_hash=_hash(refresh_token),
-        family_id=family_id or uuid.uuid4(),
+        family_id=family_id,
         user_id=user["id"],
         expires_at=datetime.now(timezone.utc) + timedelta(seconds=services.settings.refresh_token_ttl_s),
     )
-    principal = Principal(user_id=user["id"], guest_group_id=user["guest_group_id"])
+    principal = Principal(user_id=user["id"], guest_group_id=user["guest_group_id"], sign_in_id=family_id)
     return TokenPair(
         access_token=services.tokens.issue_access_token(principal),
         refresh_token=refresh_token,
@@ -65,6 +69,7 @@ async def rotate(services: Services, refresh_token: str) -> TokenPair:
             raise InvalidToken("the refresh token is not valid; sign in again", code="invalid_refresh_token")
         if row["rotated_at"] is not None:
             await users.revoke_family(conn, row["family_id"])
+            reused = row
         elif row["expires_at"] <= datetime.now(timezone.utc):
             raise TokenExpired("the refresh token has expired; sign in again")
         else:
@@ -74,6 +79,7 @@ async def rotate(services: Services, refresh_token: str) -> TokenPair:
                 raise InvalidToken("the account no longer exists", code="invalid_refresh_token")
             return await issue_token_pair(conn, services, user, family_id=row["family_id"])
     # Reached only when a spent token came back: raised after the commit, so the family stays revoked.
+    await signed_out(services, reused["user_id"], [reused["family_id"]])
     raise InvalidToken("that refresh token was already used; every session of it is revoked", code="refresh_token_reused")
 
 
@@ -83,3 +89,38 @@ async def revoke(services: Services, refresh_token: str) -> None:
         row = await users.lock_refresh_token(conn, _hash(refresh_token))
         if row is not None:
             await users.revoke_family(conn, row["family_id"])
+    if row is not None:
+        await signed_out(services, row["user_id"], [row["family_id"]])
+
+
+async def change_password(services: Services, principal: Principal, current: str, new: str) -> TokenPair:
+    """Sets a new password and signs out every other sign-in of the account; this one goes on
+    with a fresh token pair (its earlier refresh tokens are spent)."""
+    if principal.sign_in_id is None or principal.is_guest:
+        raise PermissionDenied("this account has no password", code="no_password")
+    new_hash = hash_password(new)
+    async with services.db.transaction() as conn:
+        user = await users.get_user(conn, principal.user_id)
+        if user is None or not user["password_hash"] or not verify_password(user["password_hash"], current):
+            raise InvalidCredentials("the current password is wrong")
+        await users.set_password(conn, principal.user_id, new_hash)
+        others = await users.revoke_families_except(conn, principal.user_id, principal.sign_in_id)
+        await users.spend_family(conn, principal.sign_in_id)
+        pair = await issue_token_pair(conn, services, user, family_id=principal.sign_in_id)
+    await signed_out(services, principal.user_id, others)
+    return pair
+
+
+async def signed_out(services: Services, user_id: uuid.UUID, sign_in_ids: list[uuid.UUID]) -> None:
+    for sign_in_id in sign_in_ids:
+        await services.rights.changed(
+            RightsChanged(RightsChange.SIGN_IN_REVOKED, user_id=user_id, sign_in_id=sign_in_id))
+
+
+async def ensure_live(db: Database, principal: Principal) -> None:
+    """An access token is only as good as its sign-in: refused once that is revoked."""
+    async with db.connection() as conn:
+        live = principal.sign_in_id is not None and await users.sign_in_live(conn, principal.user_id,
+                                                                            principal.sign_in_id)
+    if not live:
+        raise InvalidToken("this sign-in was revoked; sign in again", code="session_revoked")

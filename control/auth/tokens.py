@@ -18,6 +18,10 @@ class Principal:
     user_id: uuid.UUID
     # A guest's token is good for this one group only.
     guest_group_id: uuid.UUID | None = None
+    # The sign-in (refresh-token family) the token was issued to: revoking it revokes the token.
+    sign_in_id: uuid.UUID | None = None
+    # Unix time the access token expires (a WebSocket is closed then unless re-authenticated).
+    expires_at: int = 0
 
     @property
     def is_guest(self) -> bool:
@@ -38,6 +42,7 @@ class TokenService:
             "iat": now,
             "exp": now + self.access_ttl_s,
             "typ": "access",
+            "sid": str(principal.sign_in_id),
         }
         if principal.guest_group_id is not None:
             claims["guest_group"] = str(principal.guest_group_id)
@@ -47,7 +52,7 @@ class TokenService:
         try:
             # Pinning the algorithm refuses "alg": "none" and algorithm-confusion tokens.
             claims = jwt.decode(
-                token, self._secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp", "typ"]}
+                token, self._secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp", "typ", "sid"]}
             )
         except jwt.ExpiredSignatureError:
             raise TokenExpired("the access token has expired; refresh it") from None
@@ -60,8 +65,10 @@ class TokenService:
             return Principal(
                 user_id=uuid.UUID(str(claims["sub"])),
                 guest_group_id=uuid.UUID(str(guest_group)) if guest_group else None,
+                sign_in_id=uuid.UUID(str(claims["sid"])),
+                expires_at=int(claims["exp"]),
             )
-        except ValueError:
+        except (ValueError, TypeError):
             raise InvalidToken("the access token is not valid") from None
 
     def principal_from_header(self, authorization: str | None) -> Principal | None:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 
 from control.settings import Settings
 from control.turn import turn_credentials
 from schemas.signaling import IceServer
+
+
+def call_ice_servers(settings: Settings, user_id: uuid.UUID,
+                     call_id: uuid.UUID) -> tuple[list[IceServer], datetime | None]:
+    """For a live participant of `call_id`; when its TURN credentials expire."""
+    servers = ice_servers(settings, user_id)
+    has_turn = any(s.username for s in servers)
+    return servers, (datetime.now(timezone.utc) + timedelta(seconds=settings.turn_ttl_s) if has_turn else None)
 
 
 def ice_servers(settings: Settings, user_id: uuid.UUID) -> list[IceServer]:

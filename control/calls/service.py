@@ -20,14 +20,15 @@ import structlog
 
 from control.access import channel_access
 from control.auth.tokens import Principal
-from control.calls.ice import ice_servers
+from control.calls.ice import call_ice_servers
 from control.calls.participation import my_participation
 from control.calls.sdp import sending_tracks
 from control.calls.sfu import SfuService
-from control.domain.permissions import Permission, channel_permissions, has_permission
+from control.domain.permissions import Permission, Role, channel_permissions, has_permission
 from control.errors import InvalidInput, NotFound, PermissionDenied
 from control.realtime.frames import dump, viewer_roles
 from control.realtime.gateway import Realtime
+from control.rights import Eviction, Rights, RightsChange, RightsChanged
 from control.settings import Settings
 from control.store import calls, channels, users
 from control.store.postgres import Database
@@ -36,7 +37,9 @@ from schemas.signaling import (
     CallMode,
     CallModeChanged,
     CallMuted,
+    CallUnmuted,
     CallParticipant,
+    CallPermissions,
     CallQuality,
     CallRemovalReason,
     CallRemoved,
@@ -45,6 +48,7 @@ from schemas.signaling import (
     IceCandidate,
     P2PSignalPush,
     SessionDescription,
+    TurnCredentialsOut,
 )
 
 log = structlog.get_logger(__name__)
@@ -64,8 +68,26 @@ def p2p_quality(rtt_ms: float, loss_pct: float) -> Literal["good", "fair", "poor
     return "fair" if rtt_ms < 400 and loss_pct < 8 else "poor"
 
 
-def mode_for(count: int) -> CallMode:
-    return CallMode.p2p if count <= P2P_MAX else CallMode.sfu
+def mode_for(count: int, restricted: bool = False) -> CallMode:
+    """Two talk peer to peer, unless one of them may not send everything (muted by a moderator,
+    or a channel that withholds speaking, video or screen sharing): only the SFU can hold back
+    media a client sends anyway."""
+    return CallMode.p2p if count <= P2P_MAX and not restricted else CallMode.sfu
+
+
+_MEDIA_RIGHTS = frozenset({Permission.SPEAK, Permission.VIDEO, Permission.SHARE_SCREEN})
+
+
+def granted_in_call(standing: asyncpg.Record) -> frozenset[Permission]:
+    """What a participant may do in the call now (a `live_standing` row): nothing once they are
+    no longer a member."""
+    if standing["role"] is None:
+        return frozenset()
+    return channel_permissions(Role(standing["role"]), standing["overrides"])
+
+
+def restricted(standing: asyncpg.Record) -> bool:
+    return bool(standing["muted_by_moderator"]) or not _MEDIA_RIGHTS <= granted_in_call(standing)
 
 
 def participant_out(row: asyncpg.Record) -> CallParticipant:
@@ -76,9 +98,11 @@ def participant_out(row: asyncpg.Record) -> CallParticipant:
 
 
 class CallService:
-    def __init__(self, db: Database, realtime: Realtime, settings: Settings, sfu: SfuService) -> None:
+    def __init__(self, db: Database, realtime: Realtime, settings: Settings, sfu: SfuService,
+                 rights: Rights) -> None:
         self._db = db
         self._sfu = sfu
+        self._rights = rights
         self._realtime = realtime
         self._settings = settings
         # Time limits of participants whose sessions live on this node.
@@ -100,6 +124,7 @@ class CallService:
     async def join(self, principal: Principal, session_id: str, channel_id: uuid.UUID,
                    resume_token: str | None) -> CallJoined:
         replaced: asyncpg.Record | None = None
+        limit = self._settings.guest_call_limit_s if principal.is_guest else None
         async with self._db.transaction() as conn:
             channel, access = await channel_access(conn, principal, channel_id)
             assert access.role is not None
@@ -126,22 +151,34 @@ class CallService:
                 token = secrets.token_urlsafe(32)
                 participant_id = await calls.insert_participant(conn, call["id"], principal.user_id, session_id,
                                                                 _hash(token))
-            roster = await self._sync_mode(conn, call)
-            user = await users.get_user(conn, principal.user_id)
+            remaining = None
+            if limit is not None:
+                # Guests have a budget of call time in the group, across rejoins and nodes.
+                remaining = limit - await calls.call_seconds_in_group(conn, principal.user_id, channel["group_id"])
+                if remaining <= 0:
+                    raise PermissionDenied("your call time in this group is used up", code="call_time_used")
+            roster, mode = await self._sync_mode(conn, call)
         if replaced is not None:
             await self._tell_removed(replaced, "joined_elsewhere")
             await self._announce(replaced["call_id"])
         await self._announce(call["id"])
         await self._realtime.presence.set_voice_channel(principal.user_id, channel_id)
         await self._realtime.announce_presence(principal.user_id)
-        limit = self._settings.guest_call_limit_s if principal.is_guest else None
-        if limit is not None and user is not None:
-            self._watch_limit(participant_id, session_id, channel_id, limit, resumed["joined_at"] if resumed else None)
+        if remaining is not None:
+            self._watch_limit(participant_id, principal.user_id, channel["group_id"], session_id, channel_id, remaining)
+        servers, expires_at = call_ice_servers(self._settings, principal.user_id, call["id"])
         return CallJoined(
-            call_id=call["id"], participant_id=participant_id, resume_token=token, mode=mode_for(len(roster)),
-            participants=[participant_out(p) for p in roster],
-            ice_servers=ice_servers(self._settings, principal.user_id), time_limit_s=limit,
+            call_id=call["id"], participant_id=participant_id, resume_token=token, mode=mode,
+            participants=[participant_out(p) for p in roster], ice_servers=servers,
+            time_limit_s=int(remaining) if remaining is not None else None, ice_servers_expire_at=expires_at,
         )
+
+    async def turn_credentials(self, principal: Principal, session_id: str) -> TurnCredentialsOut:
+        """Fresh TURN credentials, for a live participant of a call only, bound to that call."""
+        async with self._db.connection() as conn:
+            me = await my_participation(conn, principal.user_id, session_id)
+        servers, expires_at = call_ice_servers(self._settings, principal.user_id, me["call_id"])
+        return TurnCredentialsOut(ice_servers=servers, ice_servers_expire_at=expires_at)
 
     async def leave(self, principal: Principal, reason: str = "left") -> None:
         async with self._db.transaction() as conn:
@@ -167,14 +204,17 @@ class CallService:
             await self._realtime.presence.set_voice_channel(participant["user_id"], None)
             await self._realtime.announce_presence(participant["user_id"])
 
-    async def _sync_mode(self, conn: asyncpg.Connection, call: asyncpg.Record) -> list[asyncpg.Record]:
-        """Ends an empty call, or sets the mode its head count calls for; returns the roster."""
-        roster = await calls.live_participants(conn, call["id"])
+    async def _sync_mode(self, conn: asyncpg.Connection,
+                         call: asyncpg.Record) -> tuple[list[asyncpg.Record], CallMode]:
+        """Ends an empty call, or sets the mode its participants call for; returns the roster
+        and the mode."""
+        roster = await calls.live_standing(conn, call_id=call["id"])
+        mode = mode_for(len(roster), any(restricted(p) for p in roster))
         if not roster:
             await calls.end_call(conn, call)
-        elif mode_for(len(roster)).value != call["mode"]:
-            await calls.set_mode(conn, call, mode_for(len(roster)).value)
-        return roster
+        elif mode.value != call["mode"]:
+            await calls.set_mode(conn, call, mode.value)
+        return roster, mode
 
     # --- what everyone is told ---
 
@@ -186,7 +226,7 @@ class CallService:
             channel = await channels.get_channel(conn, call["channel_id"]) if call else None
         if call is None or channel is None:
             return
-        mode = mode_for(len(roster)) if roster else None
+        mode = CallMode(call["mode"]) if roster else None
         await self._sfu.mode_changed(call_id, mode.value if mode else None)
         state = dump(CallState(group_id=call["group_id"], channel_id=call["channel_id"], mode=mode,
                                participants=[participant_out(p) for p in roster]))
@@ -214,8 +254,10 @@ class CallService:
             raise InvalidInput("send exactly one of description and candidate", code="invalid_signal")
         async with self._db.connection() as conn:
             me = await my_participation(conn, principal.user_id, session_id)
+            call = await calls.get_call(conn, me["call_id"])
             roster = await calls.live_participants(conn, me["call_id"])
-            if len(roster) != P2P_MAX or to not in {p["id"] for p in roster} or to == me["id"]:
+            if (call is None or call["mode"] != CallMode.p2p.value or len(roster) != P2P_MAX
+                    or to not in {p["id"] for p in roster} or to == me["id"]):
                 raise InvalidInput("that participant is not your peer in a two-person call", code="not_your_peer")
             if description is not None and description.sdp:
                 await self._check_rights(conn, principal, me["channel_id"], description.sdp)
@@ -246,23 +288,84 @@ class CallService:
         await self._tell_removed(target, "kicked")
         await self._after_leave(target)
 
-    async def mute(self, principal: Principal, user_id: uuid.UUID) -> None:
+    async def mute(self, principal: Principal, user_id: uuid.UUID, muted: bool = True) -> None:
+        """A moderator's mute lasts for the call (a rejoin comes back muted); the call moves to
+        the SFU, where the server holds the microphone whatever the client does."""
         target = await self._moderated_target(principal, user_id)
         async with self._db.transaction() as conn:
-            await calls.update_participant(conn, target["id"], muted_by_moderator=True, audio=False)
-        await self._sfu.mute(target["call_id"], target["id"])
-        await self._push(target["session_id"], CallMuted(channel_id=target["channel_id"], by_user_id=principal.user_id))
-        await self._announce(target["call_id"])
+            await calls.set_muted(conn, target["call_id"], user_id, principal.user_id, muted)
+        push = CallMuted if muted else CallUnmuted
+        await self._push(target["session_id"], push(channel_id=target["channel_id"], by_user_id=principal.user_id))
+        await self._rights.changed(RightsChanged(RightsChange.MUTED, user_id=user_id, group_id=target["group_id"],
+                                                 channel_id=target["channel_id"]))
 
     async def _moderated_target(self, principal: Principal, user_id: uuid.UUID) -> asyncpg.Record:
+        """The live participation a moderator acts on: only someone of a lower rank."""
         async with self._db.connection() as conn:
-            target = await calls.live_participation_of(conn, user_id)
-            if target is None:
+            found = await calls.live_standing(conn, user_id=user_id)
+            if not found:
                 raise NotFound("that user is not in a call", code="not_in_call")
+            [target] = found
             _, access = await channel_access(conn, principal, target["channel_id"])
         if access.role is None or not has_permission(access.role, Permission.MODERATE_CALLS):
             raise PermissionDenied("only moderators may do that")
+        if target["role"] is not None and Role(target["role"]).rank >= access.role.rank:
+            raise PermissionDenied("you may only moderate people of a lower rank", code="rank_too_low")
         return target
+
+    # --- rights that change during a call ---
+
+    async def enforce_rights(self, change: RightsChanged) -> list[Eviction]:
+        """Takes out of their call whoever may no longer be in it, re-derives what the others
+        may send, and re-sets the mode (a restricted participant moves a P2P call to the SFU)."""
+        if change.change in (RightsChange.SIGN_IN_REVOKED, RightsChange.CHANNEL_DELETED, RightsChange.GROUP_DELETED):
+            return []  # sign-ins end with their sockets; deletions evict in their own transaction
+        limit = self._settings.guest_call_limit_s
+        async with self._db.transaction() as conn:
+            standing = await calls.live_standing(conn, group_id=change.group_id, channel_id=change.channel_id,
+                                                 user_id=change.user_id)
+            out: list[tuple[asyncpg.Record, CallRemovalReason]] = []
+            for row in standing:
+                if Permission.JOIN_CALL not in granted_in_call(row):
+                    out.append((row, "access_revoked"))
+                elif row["guest"] and await calls.call_seconds_in_group(conn, row["user_id"], row["group_id"]) >= limit - 0.5:
+                    out.append((row, "time_limit"))
+            for row, reason in out:
+                await self._leave_locked(conn, row, reason)
+            gone = {row["id"] for row, _ in out}
+            staying = [row for row in standing if row["id"] not in gone]
+            for call_id in {row["call_id"] for row in staying}:
+                call = await calls.lock_call(conn, call_id)
+                assert call is not None
+                await self._sync_mode(conn, call)
+        for row in staying:
+            await self._narrow(row)
+        for call_id in {row["call_id"] for row in staying}:
+            await self._announce(call_id)
+        return await self.after_eviction(out)
+
+    async def _narrow(self, row: asyncpg.Record) -> None:
+        """Tells a participant what it may send now; the SFU closes what it may no longer send."""
+        granted = granted_in_call(row)
+        await self._sfu.rights_changed(row["call_id"], row["id"], granted, row["muted_by_moderator"])
+        await self._push(row["session_id"], CallPermissions(
+            channel_id=row["channel_id"], speak=Permission.SPEAK in granted and not row["muted_by_moderator"],
+            video=Permission.VIDEO in granted, share_screen=Permission.SHARE_SCREEN in granted))
+
+    async def evict_locked(self, conn: asyncpg.Connection, *, group_id: uuid.UUID | None = None,
+                           channel_id: uuid.UUID | None = None) -> list[tuple[asyncpg.Record, CallRemovalReason]]:
+        """Everyone in the calls of a group or channel about to be deleted, taken out in the
+        deleting transaction; `after_eviction` tells them once it committed."""
+        standing = await calls.live_standing(conn, group_id=group_id, channel_id=channel_id)
+        for row in standing:
+            await self._leave_locked(conn, row, "access_revoked")
+        return [(row, "access_revoked") for row in standing]
+
+    async def after_eviction(self, out: list[tuple[asyncpg.Record, CallRemovalReason]]) -> list[Eviction]:
+        for row, reason in out:
+            await self._push(row["session_id"], CallRemoved(channel_id=row["channel_id"], reason=reason))
+            await self._after_leave(row)
+        return [Eviction(row["user_id"], row["call_id"]) for row, _ in out]
 
     async def report_media_path(self, principal: Principal, path: str, rtt_ms: float | None) -> None:
         await self._update_mine(principal, media_path=path, rtt_ms=rtt_ms)
@@ -328,19 +431,17 @@ class CallService:
 
     # --- guests' time limit ---
 
-    def _watch_limit(self, participant_id: uuid.UUID, session_id: str, channel_id: uuid.UUID, limit_s: int,
-                     joined_at: Any) -> None:
+    def _watch_limit(self, participant_id: uuid.UUID, user_id: uuid.UUID, group_id: uuid.UUID, session_id: str,
+                     channel_id: uuid.UUID, remaining_s: float) -> None:
         previous = self._limits.pop(participant_id, None)
         if previous is not None:
             previous.cancel()
-        # A resumed participant keeps the clock that started when it first joined.
-        elapsed = (datetime.now(timezone.utc) - joined_at).total_seconds() if joined_at is not None else 0.0
         self._limits[participant_id] = asyncio.create_task(
-            self._enforce_limit(participant_id, session_id, channel_id, limit_s - elapsed),
+            self._enforce_limit(user_id, group_id, session_id, channel_id, remaining_s),
             name=f"call-limit-{participant_id}",
         )
 
-    async def _enforce_limit(self, participant_id: uuid.UUID, session_id: str, channel_id: uuid.UUID,
+    async def _enforce_limit(self, user_id: uuid.UUID, group_id: uuid.UUID, session_id: str, channel_id: uuid.UUID,
                              remaining_s: float) -> None:
         if remaining_s > WARNING_BEFORE_S:
             await asyncio.sleep(remaining_s - WARNING_BEFORE_S)
@@ -348,10 +449,4 @@ class CallService:
                                                      remaining_s=WARNING_BEFORE_S))
             remaining_s = WARNING_BEFORE_S
         await asyncio.sleep(remaining_s)
-        async with self._db.transaction() as conn:
-            participant = await calls.get_participant(conn, participant_id)
-            if participant is None or participant["left_at"] is not None:
-                return
-            await self._leave_locked(conn, participant, "time_limit")
-        await self._push(participant["session_id"], CallRemoved(channel_id=channel_id, reason="time_limit"))
-        await self._after_leave(participant)
+        await self._rights.changed(RightsChanged(RightsChange.GUEST_LIMIT, user_id=user_id, group_id=group_id))

@@ -1,11 +1,11 @@
 """SFU calls: which node hosts each call's room, which participant each session is, and the
-hooks the call service uses when people join, leave, resume or are muted.
+hooks the call service uses when people join, leave, resume or their rights change.
 
 One node hosts a call's room (the first to serve an SFU request of the call claims it in the
 database and renews the claim while the room is open). A participant connected to another node
 has its SFU requests sent to the host over the bus (each node listens on `sfu-node:<node>` for
 requests and answers), and the host's pushes reach the participant's session on any node. Hooks
-(someone left, was muted, resumed) go to `sfu-call:<call>`, where the host listens.
+(someone left, resumed, had their rights changed) go to `sfu-call:<call>`, where the host listens.
 When the host dies its claim goes stale, the next request's node takes the call over and tells
 everyone to set their media up again.
 
@@ -29,7 +29,7 @@ from control.auth.tokens import Principal
 from control.calls.media_engine import MediaEngine
 from control.calls.participation import my_participation
 from control.calls.sfu_room import Peer, Room
-from control.domain.permissions import channel_permissions
+from control.domain.permissions import Permission, channel_permissions
 from control.errors import Conflict, PeerShareError, ServiceUnavailable
 from control.realtime.hub import Hub
 from control.store import calls
@@ -236,8 +236,9 @@ class SfuService:
             self.participant_left_here(uuid.UUID(event["call_id"]), uuid.UUID(event["participant_id"]))
         elif kind == "mode":
             self.mode_changed_here(uuid.UUID(event["call_id"]), event["mode"])
-        elif kind == "mute":
-            await self.mute_here(uuid.UUID(event["call_id"]), uuid.UUID(event["participant_id"]))
+        elif kind == "rights":
+            await self.rights_changed_here(uuid.UUID(event["call_id"]), uuid.UUID(event["participant_id"]),
+                                           frozenset(Permission(p) for p in event["granted"]), event["muted"])
         elif kind == "resumed":
             self.resumed_here(uuid.UUID(event["call_id"]), uuid.UUID(event["participant_id"]), event["session_id"])
 
@@ -315,15 +316,18 @@ class SfuService:
         elif mode == "p2p":
             self._spawn(self._close_if_still_p2p(room))
 
-    async def mute(self, call_id: uuid.UUID, participant_id: uuid.UUID) -> None:
-        if await self._hook(call_id, "mute", participant_id=str(participant_id)):
-            await self.mute_here(call_id, participant_id)
+    async def rights_changed(self, call_id: uuid.UUID, participant_id: uuid.UUID, granted: frozenset[Permission],
+                             muted: bool) -> None:
+        if await self._hook(call_id, "rights", participant_id=str(participant_id), granted=sorted(granted),
+                            muted=muted):
+            await self.rights_changed_here(call_id, participant_id, granted, muted)
 
-    async def mute_here(self, call_id: uuid.UUID, participant_id: uuid.UUID) -> None:
+    async def rights_changed_here(self, call_id: uuid.UUID, participant_id: uuid.UUID,
+                                  granted: frozenset[Permission], muted: bool) -> None:
         room = self._rooms.get(call_id)
         peer = room.peers.get(participant_id) if room is not None else None
         if room is not None and peer is not None:
-            await room.mute(peer)
+            await room.restrict(peer, granted, muted)
 
     # --- closing ---
 

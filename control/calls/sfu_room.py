@@ -28,6 +28,7 @@ from control.sfu.router import Router
 from control.sfu.rtp_observer import RtpObserver
 from control.sfu.webrtc_transport import WebRtcTransport
 from schemas.signaling import (
+    SfuProducerClosed,
     AudioLevel,
     CallQuality,
     SfuActiveSpeaker,
@@ -282,12 +283,18 @@ class Room:
                 raise PermissionDenied("a moderator muted you", code="muted_by_moderator")
             await producer.resume()
 
-    async def mute(self, peer: Peer) -> None:
-        """A moderator's mute: the server pauses the mic producer; only the moderator's unmute (a new
-        join) lifts it."""
-        peer.muted_by_moderator = True
+    async def restrict(self, peer: Peer, granted: frozenset[Permission], muted: bool) -> None:
+        """The peer's rights changed during the call: what it may no longer send is closed (and it
+        is told); a moderator's mute pauses the mic until a moderator lifts it."""
+        peer.granted = granted
+        peer.muted_by_moderator = muted
+        for source, producer in list(peer.producers.items()):
+            if SOURCE_PERMISSION[source] not in granted:
+                producer.close()
+                await self._push(peer.session_id, SfuProducerClosed(
+                    channel_id=self.channel_id, producer_id=producer.id, reason="permission_revoked"))
         mic = peer.producers.get("mic")
-        if mic is not None and not mic.closed:
+        if muted and mic is not None and not mic.closed:
             await mic.pause()
 
     # --- consuming ---

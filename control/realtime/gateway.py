@@ -7,11 +7,12 @@ import asyncio
 import uuid
 from typing import Awaitable, Callable
 
+import asyncpg
 import structlog
 from redis.asyncio import Redis
 
 from control.realtime.frames import dump
-from control.realtime.hub import EVERYONE, Hub
+from control.realtime.hub import Hub
 from control.realtime.presence import (
     MemoryPresence,
     Presence,
@@ -19,19 +20,30 @@ from control.realtime.presence import (
     RedisPresence,
     SessionRef,
 )
-from control.store import groups
+from control.access import can_see_channel
+from control.domain.permissions import Role
+from control.rights import RightsChange, RightsChanged
+from control.store import channels, groups
 from control.store.bus import Bus, InProcessBus, RedisBus
 from control.store.postgres import Database
-from schemas.signaling import PresenceOut, PresencePush, PresenceStatus
+from schemas.signaling import CloseCode, PresenceOut, PresencePush, PresenceStatus
 
 log = structlog.get_logger(__name__)
 
 
-def presence_out(presence: Presence) -> PresenceOut:
+def presence_out(presence: Presence, group_id: uuid.UUID, voice: asyncpg.Record | None, viewer: Role | None) -> PresenceOut:
+    """`presence` as a `viewer` in `group_id` sees it: the voice channel (`voice`, the channel's
+    row) only when it is in that group and the viewer may see it."""
+    shown = voice is not None and voice["group_id"] == group_id and can_see_channel(viewer, voice)
     return PresenceOut(
-        user_id=presence.user_id, status=PresenceStatus(presence.status), status_text=presence.status_text,
-        voice_channel_id=presence.voice_channel_id,
+        group_id=group_id, user_id=presence.user_id, status=PresenceStatus(presence.status),
+        status_text=presence.status_text, voice_channel_id=presence.voice_channel_id if shown else None,
     )
+
+
+async def voice_channels_of(conn: asyncpg.Connection, presences: list[Presence]) -> dict[uuid.UUID, asyncpg.Record]:
+    ids = list({p.voice_channel_id for p in presences if p.voice_channel_id is not None})
+    return {row["id"]: row for row in await channels.get_channels(conn, ids)} if ids else {}
 
 
 class Realtime:
@@ -79,12 +91,23 @@ class Realtime:
             except Exception:  # Redis or the database away for a moment: try again next round
                 log.warning("presence_upkeep_failed", exc_info=True)
 
+    async def on_rights_changed(self, change: RightsChanged) -> None:
+        """A revoked sign-in's sockets on this node are closed (the client signs out)."""
+        if change.change is not RightsChange.SIGN_IN_REVOKED:
+            return
+        for session in self.hub.local_sessions:
+            if session.user_id == change.user_id and session.sign_in_id == change.sign_in_id:
+                session.close(CloseCode.ACCESS_REVOKED, "sign_in_revoked")
+
     async def announce_presence(self, user_id: uuid.UUID) -> None:
-        """Tells everyone sharing a group with `user_id` what their presence is now."""
+        """Tells everyone sharing a group with `user_id` what their presence is now, each group
+        what `user_id` does in it."""
         [presence] = await self.presence.get_many([user_id])
-        frame = dump(PresencePush(presence=presence_out(presence)))
         async with self.db.connection() as conn:
             group_ids = await groups.group_ids_of(conn, user_id)
+            voice = (await voice_channels_of(conn, [presence])).get(presence.voice_channel_id)  # type: ignore[arg-type]
         for group_id in group_ids:
-            await self.hub.publish_to_group(group_id, {EVERYONE: frame})
+            frames = {role.value: dump(PresencePush(presence=presence_out(presence, group_id, voice, role)))
+                      for role in Role}
+            await self.hub.publish_to_group(group_id, frames)
 

@@ -44,8 +44,11 @@ class Subscriber(Protocol):
     session_id: str
     user_id: uuid.UUID
 
+    @property
+    def sign_in_id(self) -> uuid.UUID | None: ...
     def role_in(self, group_id: uuid.UUID) -> Role | None: ...
     def deliver(self, frame: dict[str, Any], encoded: "EncodedFrame") -> None: ...
+    def close(self, code: int, reason: str) -> None: ...
 
 
 class EncodedFrame:
@@ -168,10 +171,13 @@ class Hub:
             if session is None or session_id == exclude:
                 continue
             key = EVERYONE
-            if group_id is not None and EVERYONE not in frames:
+            if group_id is not None:
+                # A group's events reach its members only: someone just removed may still follow
+                # the topic for a moment, but gets nothing more of it.
                 role = session.role_in(group_id)
                 if role is None:
                     continue
-                key = role.value
+                if EVERYONE not in frames:
+                    key = role.value
             if key in encoded:
                 session.deliver(frames[key], encoded[key])

@@ -8,6 +8,7 @@ import asyncio
 import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from control.auth.sessions import ensure_live
 from control.auth.tokens import Principal
 from control.errors import PeerShareError
 from control.realtime.frames import dump
@@ -53,7 +54,9 @@ async def _authenticate(ws: WebSocket, codec: Codec, services: Services) -> Prin
         await _refuse(ws, codec, "hello_expected", "the first frame must be a hello", CloseCode.PROTOCOL_ERROR)
         return None
     try:
-        return services.tokens.decode(frame.token)
+        principal = services.tokens.decode(frame.token)
+        await ensure_live(services.db, principal)
+        return principal
     except PeerShareError as exc:
         await _refuse(ws, codec, exc.code, exc.message, CloseCode.AUTH_FAILED)
         return None

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 from control.errors import InvalidInput
 from control.realtime.frames import dump
 from schemas.signaling import (
+    Authenticate,
     CallKick,
     CallMute,
+    CallUnmute,
     DeleteMessage,
     EditMessage,
     Hello,
@@ -32,6 +34,7 @@ from schemas.signaling import (
     SfuRestartIce,
     SfuResumeConsumer,
     StartCallNotice,
+    TurnCredentials,
     Typing,
 )
 
@@ -48,6 +51,8 @@ async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
     match frame:
         case Ping():
             return {}
+        case Authenticate():
+            return {"expires_at": await session.reauthenticate(frame.token)}
         case SendMessage():
             settings = services.settings
             await services.limiter.hit(f"messages:{principal.user_id}", settings.message_rate, 1)
@@ -81,9 +86,11 @@ async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
         case CallKick():
             await services.calls.kick(principal, frame.user_id)
             return None
-        case CallMute():
-            await services.calls.mute(principal, frame.user_id)
+        case CallMute() | CallUnmute():
+            await services.calls.mute(principal, frame.user_id, muted=isinstance(frame, CallMute))
             return None
+        case TurnCredentials():
+            return dump(await services.calls.turn_credentials(principal, session.session_id))
         case ReportMediaPath():
             await services.calls.report_media_path(principal, frame.path, frame.rtt_ms)
             return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -17,12 +18,12 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from control.access import can_see_channel
 from control.api.views import channel_out, group_out
-from control.auth.sessions import user_out
+from control.auth.sessions import ensure_live, user_out
 from control.auth.tokens import Principal
 from control.domain.permissions import Role
-from control.errors import PeerShareError, RateLimited, ValidationFailed
+from control.errors import PeerShareError, PermissionDenied, RateLimited, ValidationFailed
 from control.realtime.frames import dump
-from control.realtime.gateway import presence_out
+from control.realtime.gateway import presence_out, voice_channels_of
 from control.realtime.hub import EncodedFrame, group_topic, session_topic, user_topic
 from control.realtime.presence import SessionRef
 from control.services import Services
@@ -78,6 +79,11 @@ class Session:
         self._log = log.bind(session_id=self.session_id, user_id=str(self.user_id))
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
+        self._expiry: asyncio.Task[None] | None = None
+
+    @property
+    def sign_in_id(self) -> uuid.UUID | None:
+        return self.principal.sign_in_id
 
     # --- what the hub calls ---
 
@@ -103,6 +109,7 @@ class Session:
         await realtime.hub.add(self, topics)
         ref = SessionRef(self.user_id, self.session_id)
         self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.session_id}")
+        self._expire_at(self.principal.expires_at)
         try:
             came_online = await realtime.presence.connect(ref, realtime.lease_s)
             welcome.presence = await self._presence_of_my_groups()
@@ -115,7 +122,7 @@ class Session:
             self._log.info("session_started")
             await self._read()
         finally:
-            tasks = [t for t in (self._writer, self._closer) if t is not None]
+            tasks = [t for t in (self._writer, self._closer, self._expiry) if t is not None]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -143,10 +150,44 @@ class Session:
                        heartbeat_s=int(self.services.settings.ws_ping_interval_s))
 
     async def _presence_of_my_groups(self) -> list[Any]:
+        """Who is online in each of my groups, as I see them there."""
         async with self.services.db.connection() as conn:
-            member_ids = await groups.co_member_ids(conn, list(self._roles))
-        everyone = await self.services.realtime.presence.get_many(member_ids)
-        return [presence_out(p) for p in everyone if p.status != "offline"]
+            pairs = await groups.memberships_in(conn, list(self._roles))
+            online = {p.user_id: p for p in await self.services.realtime.presence.get_many(list({u for _, u in pairs}))
+                      if p.status != "offline"}
+            voices = await voice_channels_of(conn, list(online.values()))
+        return [presence_out(online[u], g, voices.get(online[u].voice_channel_id), self._roles.get(g))  # type: ignore[arg-type]
+                for g, u in pairs if u in online]
+
+    # --- the access token's life ---
+
+    async def reauthenticate(self, token: str) -> int:
+        """Takes a fresh access token of the same account (and sign-in) in place of the current
+        one; returns its expiry."""
+        principal = self.services.tokens.decode(token)
+        if (principal.user_id, principal.guest_group_id) != (self.principal.user_id, self.principal.guest_group_id):
+            raise PermissionDenied("that token is another account's", code="wrong_account")
+        await ensure_live(self.services.db, principal)
+        self.principal = principal
+        self._expire_at(principal.expires_at)
+        return principal.expires_at
+
+    def _expire_at(self, expires_at: int) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        self._expiry = asyncio.create_task(self._expire(expires_at), name=f"ws-expiry-{self.session_id}")
+
+    async def _expire(self, expires_at: int) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        self._log.info("session_token_expired")
+        # 4003: the client gets a fresh token and connects again (it sends `authenticate` before
+        # this happens, so it normally never does).
+        self.close(CloseCode.AUTH_FAILED, "token_expired")
+
+    def close(self, code: int, reason: str) -> None:
+        """Ends the connection from the server's side (a revoked sign-in, an expired token)."""
+        if self._closer is None:
+            self._closer = asyncio.create_task(self._close(code, reason))
 
     # --- reading ---
 
@@ -190,7 +231,7 @@ class Session:
             self._log.warning("session_too_slow", queued=self._outbox.qsize())
             if self._writer is not None:
                 self._writer.cancel()
-            self._closer = asyncio.create_task(self._close(CloseCode.TRY_AGAIN_LATER, "too slow to keep up"))
+            self.close(CloseCode.TRY_AGAIN_LATER, "too slow to keep up")
 
     async def _close(self, code: int, reason: str) -> None:
         try:

@@ -76,12 +76,66 @@ async def get_participant(conn: asyncpg.Connection, participant_id: uuid.UUID) -
 
 async def insert_participant(conn: asyncpg.Connection, call_id: uuid.UUID, user_id: uuid.UUID, session_id: str,
                              token_hash: bytes) -> uuid.UUID:
+    # A moderator's mute in this call holds for a rejoin too.
     participant_id: uuid.UUID = await conn.fetchval(
-        "INSERT INTO call_participants (call_id, user_id, session_id, resume_token_hash) VALUES ($1, $2, $3, $4)"
+        "INSERT INTO call_participants (call_id, user_id, session_id, resume_token_hash, muted_by_moderator, audio)"
+        " SELECT $1, $2, $3, $4, m.muted, NOT m.muted FROM"
+        " (SELECT EXISTS (SELECT 1 FROM call_mutes WHERE call_id = $1 AND user_id = $2) AS muted) m"
         " RETURNING id",
         call_id, user_id, session_id, token_hash,
     )
     return participant_id
+
+
+async def set_muted(conn: asyncpg.Connection, call_id: uuid.UUID, user_id: uuid.UUID, by: uuid.UUID,
+                    muted: bool) -> None:
+    """A moderator's mute for the rest of the call (or its lifting), on the live participation too."""
+    if muted:
+        await conn.execute("INSERT INTO call_mutes (call_id, user_id, muted_by) VALUES ($1, $2, $3)"
+                           " ON CONFLICT DO NOTHING", call_id, user_id, by)
+    else:
+        await conn.execute("DELETE FROM call_mutes WHERE call_id = $1 AND user_id = $2", call_id, user_id)
+    await conn.execute(
+        "UPDATE call_participants SET muted_by_moderator = $3, audio = audio AND NOT $3"
+        " WHERE call_id = $1 AND user_id = $2 AND left_at IS NULL",
+        call_id, user_id, muted,
+    )
+
+
+_STANDING_COLUMNS = (
+    f"{_PARTICIPANT_COLUMNS}, c.channel_id, c.group_id, ch.overrides, m.role, u.guest_group_id IS NOT NULL AS guest"
+)
+_STANDING_FROM = (
+    " FROM call_participants p JOIN calls c ON c.id = p.call_id JOIN channels ch ON ch.id = c.channel_id"
+    " JOIN users u ON u.id = p.user_id"
+    " LEFT JOIN group_members m ON m.group_id = c.group_id AND m.user_id = p.user_id"
+)
+
+
+async def live_standing(conn: asyncpg.Connection, *, call_id: uuid.UUID | None = None,
+                        group_id: uuid.UUID | None = None, channel_id: uuid.UUID | None = None,
+                        user_id: uuid.UUID | None = None, lock: bool = False) -> list[asyncpg.Record]:
+    """Live participants (of a call, a group's calls, a channel's call, a user) with what decides
+    their rights: their role in the group now (null once they are no longer a member) and the
+    channel's overrides. In the order they joined."""
+    suffix = " FOR UPDATE OF p" if lock else ""
+    return await conn.fetch(
+        f"SELECT {_STANDING_COLUMNS}{_STANDING_FROM} WHERE p.left_at IS NULL"
+        " AND ($1::uuid IS NULL OR p.call_id = $1) AND ($2::uuid IS NULL OR c.group_id = $2)"
+        " AND ($3::uuid IS NULL OR c.channel_id = $3) AND ($4::uuid IS NULL OR p.user_id = $4)"
+        f" ORDER BY p.joined_at, p.id{suffix}",
+        call_id, group_id, channel_id, user_id,
+    )
+
+
+async def call_seconds_in_group(conn: asyncpg.Connection, user_id: uuid.UUID, group_id: uuid.UUID) -> float:
+    """How long the user has been in the group's calls, all participations and nodes together."""
+    seconds = await conn.fetchval(
+        "SELECT coalesce(sum(extract(epoch FROM coalesce(p.left_at, now()) - p.joined_at)), 0)"
+        " FROM call_participants p JOIN calls c ON c.id = p.call_id WHERE p.user_id = $1 AND c.group_id = $2",
+        user_id, group_id,
+    )
+    return float(seconds)
 
 
 async def reattach(conn: asyncpg.Connection, participant_id: uuid.UUID, session_id: str) -> None:

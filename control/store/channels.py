@@ -18,6 +18,10 @@ async def get_channel(conn: asyncpg.Connection, channel_id: uuid.UUID) -> asyncp
     return await conn.fetchrow(f"SELECT {_COLUMNS} FROM channels WHERE id = $1", channel_id)
 
 
+async def get_channels(conn: asyncpg.Connection, channel_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT {_COLUMNS} FROM channels WHERE id = ANY($1::uuid[])", channel_ids)
+
+
 async def get_channel_for(conn: asyncpg.Connection, channel_id: uuid.UUID, user_id: uuid.UUID) -> asyncpg.Record | None:
     """The channel with the user's role in its group (`my_role`, null for non-members)."""
     return await conn.fetchrow(

@@ -136,10 +136,10 @@ async def group_ids_of(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[uui
     return [r["group_id"] for r in await conn.fetch("SELECT group_id FROM group_members WHERE user_id = $1", user_id)]
 
 
-async def co_member_ids(conn: asyncpg.Connection, group_ids: list[uuid.UUID]) -> list[uuid.UUID]:
-    """Everyone in any of these groups, once each."""
-    rows = await conn.fetch("SELECT DISTINCT user_id FROM group_members WHERE group_id = ANY($1::uuid[])", group_ids)
-    return [r["user_id"] for r in rows]
+async def memberships_in(conn: asyncpg.Connection, group_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(group, user) for every member of these groups."""
+    rows = await conn.fetch("SELECT group_id, user_id FROM group_members WHERE group_id = ANY($1::uuid[])", group_ids)
+    return [(r["group_id"], r["user_id"]) for r in rows]
 
 
 async def find_members_by_username(conn: asyncpg.Connection, group_id: uuid.UUID,

@@ -52,11 +52,40 @@ async def find_by_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record 
     return await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email)
 
 
-async def claim_unverified_account(conn: asyncpg.Connection, user_id: uuid.UUID) -> None:
-    """Marks the e-mail verified, drops the password and revokes every session of the account."""
+async def claim_unverified_account(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """Marks the e-mail verified, drops the password and revokes every sign-in of the account
+    (returned)."""
     await conn.execute("UPDATE users SET email_verified = true, password_hash = NULL WHERE id = $1", user_id)
-    await conn.execute("UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-                       user_id)
+    return await revoke_families_except(conn, user_id, None)
+
+
+async def set_password(conn: asyncpg.Connection, user_id: uuid.UUID, password_hash: str) -> None:
+    await conn.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
+
+
+async def revoke_families_except(conn: asyncpg.Connection, user_id: uuid.UUID,
+                                 keep: uuid.UUID | None) -> list[uuid.UUID]:
+    """Revokes the user's live sign-ins but `keep`; returns the ones revoked."""
+    rows = await conn.fetch(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL"
+        " AND family_id IS DISTINCT FROM $2 RETURNING family_id",
+        user_id, keep,
+    )
+    return list(dict.fromkeys(r["family_id"] for r in rows))
+
+
+async def spend_family(conn: asyncpg.Connection, family_id: uuid.UUID) -> None:
+    """Marks a sign-in's unspent refresh tokens used, as if rotated."""
+    await conn.execute(
+        "UPDATE refresh_tokens SET rotated_at = now() WHERE family_id = $1 AND rotated_at IS NULL", family_id)
+
+
+async def sign_in_live(conn: asyncpg.Connection, user_id: uuid.UUID, family_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND user_id = $2"
+        " AND revoked_at IS NULL)",
+        family_id, user_id,
+    ))
 
 
 async def email_taken(conn: asyncpg.Connection, email: str) -> bool:

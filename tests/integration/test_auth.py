@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import jwt
 
@@ -109,7 +110,8 @@ def test_logout_revokes_the_refresh_token_and_is_idempotent(api: Api) -> None:
 def test_expired_access_token_is_refused_with_token_expired(api: Api, server) -> None:  # type: ignore[no-untyped-def]
     user = register_user(api)
     now = int(time.time())
-    token = jwt.encode({"sub": user.id, "iat": now - 7200, "exp": now - 3600, "typ": "access"},
+    token = jwt.encode({"sub": user.id, "iat": now - 7200, "exp": now - 3600, "typ": "access",
+                        "sid": str(uuid.uuid4())},
                        server.settings.jwt_secret, algorithm="HS256")
     response = api.as_token(token).get("/api/me")
     assert response.status_code == 401 and response.json()["error"]["code"] == "token_expired"
