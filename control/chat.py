@@ -21,10 +21,11 @@ from control.domain.permissions import (
 )
 from control.errors import InvalidInput, NotFound, PermissionDenied
 from control.message_writer import MessageWriter, NewMessage
-from control.realtime.frames import dump, message_frames, message_out, viewer_roles
+from control.realtime.frames import dump, message_frames, viewer_roles
 from control.realtime.gateway import Realtime
 from control.store import groups, messages
 from control.store.postgres import Database
+from control.views import message_out
 from schemas.rest import MessageOut
 from schemas.signaling import Notification, TypingPush
 

@@ -108,7 +108,7 @@ class Rights:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def changed(self, change: RightsChanged) -> None:
-        evicted: list[Eviction] = []
+        evicted = list(change.evicted)  # a deletion takes people out of calls in its own transaction
         for enforce in self.enforcers:
             evicted += await enforce(change)
         log.info("rights_changed", change=change.change.value, user_id=str(change.user_id),

@@ -7,6 +7,7 @@ from control.auth import sessions
 from control.auth.passwords import hash_password, verify_password
 from control.errors import InvalidCredentials, NotFound
 from control.store import users
+from control.views import user_out
 from schemas.rest import (
     LoginBody,
     LogoutBody,
@@ -83,6 +84,6 @@ async def me(ctx: Context) -> MeOut:
             raise NotFound("the account no longer exists", code="account_not_found")
         identities = await users.list_identities(conn, user["id"])
     return MeOut(
-        **sessions.user_out(user).model_dump(),
+        **user_out(user).model_dump(),
         identities=[OAuthIdentityOut.model_validate(dict(i)) for i in identities],
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from control.access import can_see_channel, channel_access, group_access
 from control.api.routing import ApiRouter, Context
-from control.api.views import channel_out
 from control.domain.permissions import Permission
-from control.realtime.frames import channel_frames, channel_removed_frames
+from control.groups import deletion
+from control.realtime.frames import channel_frames
+from control.rights import RightsChange, RightsChanged
 from control.store import channels
+from control.views import channel_out
 from schemas.rest import ChannelCreate, ChannelOut, ChannelPatch
 
 router = ApiRouter("channels")
@@ -62,15 +64,13 @@ async def update_channel(ctx: Context, body: ChannelPatch) -> ChannelOut:
             changed = [r for r in changed if r["id"] == channel["id"]]
     for row in changed:
         await ctx.services.realtime.hub.publish_to_group(access.group_id, channel_frames(row))
+    if "overrides" in changes:
+        await ctx.services.rights.changed(RightsChanged(RightsChange.CHANNEL_CHANGED, group_id=access.group_id,
+                                                        channel_id=channel["id"]))
     [row] = [r for r in changed if r["id"] == channel["id"]]
     return channel_out(row, role)
 
 
 @router.delete("/api/channels/{channel_id}", summary="Delete a channel")
 async def delete_channel(ctx: Context) -> None:
-    async with ctx.services.db.transaction() as conn:
-        channel, access = await channel_access(conn, ctx.principal, ctx.path_id("channel_id"))
-        access.require(Permission.MANAGE_CHANNELS)
-        await channels.lock_group_channels(conn, access.group_id)
-        await channels.delete_channel(conn, access.group_id, channel["id"])
-    await ctx.services.realtime.hub.publish_to_group(access.group_id, channel_removed_frames(access.group_id, channel["id"]))
+    await deletion.delete_channel(ctx.services, ctx.principal, ctx.path_id("channel_id"))

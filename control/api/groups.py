@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from control.access import group_access
-from control.api.invites import create_invite_row
 from control.api.routing import ApiRouter, Context
-from control.api.views import channel_out, group_out, invite_out
 from control.domain.permissions import Permission, Role
-from control.errors import NotFound, PermissionDenied
-from control.realtime.frames import dump, group_frames, member_updated_frames
-from control.realtime.hub import EVERYONE
-from control.realtime.membership import announce_joined
+from control.errors import PermissionDenied
+from control.groups import deletion, members
+from control.groups.announce import announce_joined
+from control.groups.invites import create_invite_row
+from control.realtime.frames import group_frames
 from control.store import channels, groups
+from control.views import channel_out, group_out, invite_out
 from schemas.rest import (
     GroupCreate,
     GroupCreated,
@@ -20,7 +20,6 @@ from schemas.rest import (
     InviteRole,
     TransferOwnershipBody,
 )
-from schemas.signaling import GroupRemoved
 
 router = ApiRouter("groups")
 
@@ -89,34 +88,10 @@ async def update_group(ctx: Context, body: GroupPatch) -> GroupOut:
 
 @router.delete("/api/groups/{group_id}", summary="Delete a group (owner only)")
 async def delete_group(ctx: Context) -> None:
-    async with ctx.services.db.transaction() as conn:
-        access = await group_access(conn, ctx.principal, ctx.path_id("group_id"), lock=True)
-        access.require(Permission.DELETE_GROUP)
-        await groups.delete_group(conn, access.group_id)
-    await ctx.services.realtime.hub.publish_to_group(
-        access.group_id, {EVERYONE: dump(GroupRemoved(group_id=access.group_id))})
+    await deletion.delete_group(ctx.services, ctx.principal, ctx.path_id("group_id"))
 
 
 @router.post("/api/groups/{group_id}/transfer", summary="Hand the group to another member (owner only)",
              body=TransferOwnershipBody, response=GroupOut)
 async def transfer_ownership(ctx: Context, body: TransferOwnershipBody) -> GroupOut:
-    async with ctx.services.db.transaction() as conn:
-        access = await group_access(conn, ctx.principal, ctx.path_id("group_id"), lock=True)
-        access.require(Permission.TRANSFER_OWNERSHIP)
-        new_owner_role = await groups.member_role(conn, access.group_id, body.user_id)
-        if new_owner_role is None:
-            raise NotFound("that user is not a member of this group", code="member_not_found")
-        if new_owner_role is Role.GUEST:
-            raise PermissionDenied("a guest cannot own a group", code="guest_account")
-        if body.user_id != ctx.principal.user_id:
-            await groups.set_member_role(conn, access.group_id, ctx.principal.user_id, Role.MODERATOR)
-            await groups.set_member_role(conn, access.group_id, body.user_id, Role.OWNER)
-            await groups.set_owner(conn, access.group_id, body.user_id)
-        group = await groups.get_group(conn, access.group_id)
-        changed = [await groups.get_member(conn, access.group_id, u) for u in (ctx.principal.user_id, body.user_id)]
-    assert group is not None and changed[0] is not None and changed[1] is not None
-    hub = ctx.services.realtime.hub
-    for member in changed:
-        await hub.publish_to_group(access.group_id, member_updated_frames(access.group_id, member))
-    await hub.publish_to_group(access.group_id, group_frames(group))
-    return group_out(group, Role(changed[0]["role"]))
+    return await members.transfer_ownership(ctx.services, ctx.principal, ctx.path_id("group_id"), body.user_id)

@@ -6,8 +6,8 @@ from control.access import channel_access
 from control.api.routing import ApiRouter, Context
 from control.domain.permissions import Permission, channel_permissions
 from control.errors import NotFound
-from control.realtime.frames import message_out
 from control.store import channels, messages
+from control.views import message_out
 from schemas.rest import MessagePage, MessagesQuery
 
 router = ApiRouter("messages")

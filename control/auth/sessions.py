@@ -16,29 +16,21 @@ import asyncpg
 
 from control.auth.passwords import hash_password, verify_password
 from control.auth.tokens import Principal
-from control.errors import InvalidCredentials, InvalidToken, PermissionDenied, TokenExpired
+from control.errors import (
+    InvalidToken,
+    PermissionDenied,
+    TokenExpired,
+)
 from control.rights import RightsChange, RightsChanged
 from control.services import Services
 from control.store import users
 from control.store.postgres import Database
-from schemas.rest import TokenPair, UserOut
+from control.views import user_out
+from schemas.rest import TokenPair
 
 
 def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
-
-
-def user_out(row: asyncpg.Record) -> UserOut:
-    return UserOut(
-        id=row["id"],
-        username=row["username"],
-        display_name=row["display_name"],
-        email=row["email"],
-        email_verified=row["email_verified"],
-        avatar_url=row["avatar_url"],
-        is_guest=row["guest_group_id"] is not None,
-        guest_group_id=row["guest_group_id"],
-    )
 
 
 async def issue_token_pair(
@@ -102,7 +94,8 @@ async def change_password(services: Services, principal: Principal, current: str
     async with services.db.transaction() as conn:
         user = await users.get_user(conn, principal.user_id)
         if user is None or not user["password_hash"] or not verify_password(user["password_hash"], current):
-            raise InvalidCredentials("the current password is wrong")
+            # 403, not 401: the caller's token is fine, it is the password that is not.
+            raise PermissionDenied("the current password is wrong", code="wrong_password")
         await users.set_password(conn, principal.user_id, new_hash)
         others = await users.revoke_families_except(conn, principal.user_id, principal.sign_in_id)
         await users.spend_family(conn, principal.sign_in_id)

@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import secrets
 import uuid
-from datetime import datetime, timezone
 from typing import Any, Literal
 
 import asyncpg
@@ -24,26 +23,31 @@ from control.calls.ice import call_ice_servers
 from control.calls.participation import my_participation
 from control.calls.sdp import sending_tracks
 from control.calls.sfu import SfuService
-from control.domain.permissions import Permission, Role, channel_permissions, has_permission
+from control.domain.permissions import (
+    Permission,
+    Role,
+    channel_permissions,
+    has_permission,
+)
 from control.errors import InvalidInput, NotFound, PermissionDenied
 from control.realtime.frames import dump, viewer_roles
 from control.realtime.gateway import Realtime
 from control.rights import Eviction, Rights, RightsChange, RightsChanged
 from control.settings import Settings
-from control.store import calls, channels, users
+from control.store import calls, channels
 from control.store.postgres import Database
+from control.views import participant_out
 from schemas.signaling import (
     CallJoined,
     CallMode,
     CallModeChanged,
     CallMuted,
-    CallUnmuted,
-    CallParticipant,
     CallPermissions,
     CallQuality,
     CallRemovalReason,
     CallRemoved,
     CallState,
+    CallUnmuted,
     CallWarning,
     IceCandidate,
     P2PSignalPush,
@@ -88,13 +92,6 @@ def granted_in_call(standing: asyncpg.Record) -> frozenset[Permission]:
 
 def restricted(standing: asyncpg.Record) -> bool:
     return bool(standing["muted_by_moderator"]) or not _MEDIA_RIGHTS <= granted_in_call(standing)
-
-
-def participant_out(row: asyncpg.Record) -> CallParticipant:
-    return CallParticipant(
-        participant_id=row["id"], user_id=row["user_id"], joined_at=row["joined_at"], audio=row["audio"],
-        video=row["video"], screen=row["screen"], muted_by_moderator=row["muted_by_moderator"],
-    )
 
 
 class CallService:

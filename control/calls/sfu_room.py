@@ -28,7 +28,6 @@ from control.sfu.router import Router
 from control.sfu.rtp_observer import RtpObserver
 from control.sfu.webrtc_transport import WebRtcTransport
 from schemas.signaling import (
-    SfuProducerClosed,
     AudioLevel,
     CallQuality,
     SfuActiveSpeaker,
@@ -42,6 +41,7 @@ from schemas.signaling import (
     SfuPreferredLayers,
     SfuProduce,
     SfuProducerAction,
+    SfuProducerClosed,
     SfuReady,
     SfuReset,
     SfuRestartIce,

@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 
 from control.access import can_see_channel
-from control.api.views import channel_out, group_out, member_out
 from control.domain.permissions import Permission, Role, channel_permissions
 from control.realtime.hub import EVERYONE
+from control.views import channel_out, group_out, member_out
 from schemas.rest import MessageOut
 from schemas.signaling import (
     ChannelChanged,
@@ -34,14 +34,6 @@ def dump(frame: Any) -> dict[str, Any]:
 
 def viewer_roles(overrides: Any) -> list[Role]:
     return [role for role in Role if Permission.VIEW_CHANNEL in channel_permissions(role, overrides)]
-
-
-def message_out(row: asyncpg.Record) -> MessageOut:
-    return MessageOut(
-        id=row["id"], channel_id=row["channel_id"], author_id=row["author_id"], client_id=row["client_id"],
-        seq=row["seq"], version=row["version"], body=row["body"], mentions=row["mentions"],
-        created_at=row["created_at"], edited_at=row["edited_at"], deleted=row["deleted_at"] is not None,
-    )
 
 
 _MESSAGE_FRAMES = {"created": MessageCreated, "updated": MessageUpdated, "deleted": MessageDeleted}

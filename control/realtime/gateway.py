@@ -11,6 +11,8 @@ import asyncpg
 import structlog
 from redis.asyncio import Redis
 
+from control.access import can_see_channel
+from control.domain.permissions import Role
 from control.realtime.frames import dump
 from control.realtime.hub import Hub
 from control.realtime.presence import (
@@ -20,8 +22,6 @@ from control.realtime.presence import (
     RedisPresence,
     SessionRef,
 )
-from control.access import can_see_channel
-from control.domain.permissions import Role
 from control.rights import RightsChange, RightsChanged
 from control.store import channels, groups
 from control.store.bus import Bus, InProcessBus, RedisBus

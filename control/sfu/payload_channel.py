@@ -15,7 +15,13 @@ from typing import Any, Callable
 
 import structlog
 
-from control.sfu.channel import FrameReader, PendingRequests, connect_pipes, frame, notify_listener
+from control.sfu.channel import (
+    FrameReader,
+    PendingRequests,
+    connect_pipes,
+    frame,
+    notify_listener,
+)
 from control.sfu.errors import InvalidStateError, WorkerDiedError
 
 log = structlog.get_logger(__name__)

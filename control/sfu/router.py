@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from control.sfu import ortc
 from control.sfu.channel import Channel
-from control.sfu.direct_transport import DirectTransport
 from control.sfu.consumer import Consumer
+from control.sfu.direct_transport import DirectTransport
 from control.sfu.errors import InvalidStateError
 from control.sfu.events import Emitter
 from control.sfu.ortc import clone

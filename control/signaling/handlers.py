@@ -38,8 +38,6 @@ from schemas.signaling import (
     Typing,
 )
 
-
-
 if TYPE_CHECKING:
     from control.signaling.session import Session
 

@@ -17,11 +17,15 @@ from pydantic import TypeAdapter
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from control.access import can_see_channel
-from control.api.views import channel_out, group_out
-from control.auth.sessions import ensure_live, user_out
+from control.auth.sessions import ensure_live
 from control.auth.tokens import Principal
 from control.domain.permissions import Role
-from control.errors import PeerShareError, PermissionDenied, RateLimited, ValidationFailed
+from control.errors import (
+    PeerShareError,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
 from control.realtime.frames import dump
 from control.realtime.gateway import presence_out, voice_channels_of
 from control.realtime.hub import EncodedFrame, group_topic, session_topic, user_topic
@@ -31,6 +35,7 @@ from control.signaling import handlers
 from control.signaling.codec import Codec
 from control.signaling.limits import TokenBucket
 from control.store import channels, groups, users
+from control.views import channel_out, group_out, user_out
 from schemas.signaling import (
     ClientFrame,
     CloseCode,

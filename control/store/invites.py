@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-_COLUMNS = "code, group_id, role, created_by, created_at, expires_at, max_uses, uses, revoked_at"
+_COLUMNS = "code, group_id, role, created_by, created_at, expires_at, max_uses, uses, revoked_at, invitee_id"
 
 
 async def insert_invite(
@@ -19,11 +19,12 @@ async def insert_invite(
     created_by: uuid.UUID,
     expires_at: datetime | None,
     max_uses: int | None,
+    invitee_id: uuid.UUID | None = None,
 ) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
-        "INSERT INTO invites (code, group_id, role, created_by, expires_at, max_uses)"
-        f" VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
-        code, group_id, role, created_by, expires_at, max_uses,
+        "INSERT INTO invites (code, group_id, role, created_by, expires_at, max_uses, invitee_id)"
+        f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}",
+        code, group_id, role, created_by, expires_at, max_uses, invitee_id,
     )
     return row
 
@@ -50,3 +51,15 @@ async def count_use(conn: asyncpg.Connection, code: str) -> None:
 
 async def revoke_invite(conn: asyncpg.Connection, code: str) -> None:
     await conn.execute("UPDATE invites SET revoked_at = now() WHERE code = $1 AND revoked_at IS NULL", code)
+
+
+async def pending_for(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Usable invitations addressed to the user, for groups they are not in, newest first."""
+    return await conn.fetch(
+        f"SELECT {', '.join('i.' + c for c in _COLUMNS.split(', '))}, g.name AS group_name FROM invites i"
+        " JOIN groups g ON g.id = i.group_id WHERE i.invitee_id = $1 AND i.revoked_at IS NULL"
+        " AND (i.expires_at IS NULL OR i.expires_at > now()) AND (i.max_uses IS NULL OR i.uses < i.max_uses)"
+        " AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = i.group_id AND m.user_id = $1)"
+        " ORDER BY i.created_at DESC, i.code",
+        user_id,
+    )

@@ -24,6 +24,7 @@ class World:
     channel_id: str
     invite_code: str
     target_id: str
+    banned_id: str
     apis: dict[str, Api]
 
 
@@ -33,7 +34,7 @@ def people(server) -> dict[str, User]:  # type: ignore[no-untyped-def]
     outsider = register_user(api)
     outsider.api.post("/api/groups", {"name": "elsewhere"})
     return {"owner": register_user(api), "moderator": register_user(api), "member": register_user(api),
-            "target": register_user(api), "outsider": outsider}
+            "target": register_user(api), "banned": register_user(api), "outsider": outsider}
 
 
 def make_world(api: Api, people: dict[str, User], privacy: str = "private") -> World:
@@ -46,8 +47,9 @@ def make_world(api: Api, people: dict[str, User], privacy: str = "private") -> W
     apis = {name: people[name].api for name in ("owner", "moderator", "member", "outsider")}
     apis["guest"] = api.as_token(guest_tokens["access_token"])
     apis["anonymous"] = api.as_token(None)
+    owner.api.post(f"/api/groups/{group['id']}/bans", {"user_id": people["banned"].id, "reason": "spam"})
     channel = next(c["id"] for c in group["channels"] if c["kind"] == "text")
-    return World(group["id"], channel, group["invite"]["code"], people["target"].id, apis)
+    return World(group["id"], channel, group["invite"]["code"], people["target"].id, people["banned"].id, apis)
 
 
 def both(**statuses: int) -> dict[str, int]:
@@ -75,6 +77,10 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     ("POST", "/api/auth/refresh", {"refresh_token": "bogus"}, {c: 401 for c in CALLERS}),
     ("POST", "/api/auth/logout", {"refresh_token": "bogus"}, {c: 204 for c in CALLERS}),
     ("GET", "/api/me", None, SIGNED_IN),
+    # Nobody here knows the current password; guests have none.
+    ("POST", "/api/auth/password", {"current_password": "not it at all", "new_password": "a new long one"},
+     with_status(SIGNED_IN, 403)),
+    ("GET", "/api/me/invites", None, SIGNED_IN),
     ("GET", "/api/auth/oauth/{provider}/start", None, {c: 404 for c in CALLERS}),
     ("GET", "/api/auth/oauth/{provider}/callback", None, {c: 404 for c in CALLERS}),
     ("GET", "/api/groups", None, SIGNED_IN),
@@ -102,12 +108,17 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     ("DELETE", "/api/groups/{group_id}/members/{target_id}", None, with_status(MODERATORS, 204)),
     ("POST", "/api/groups/{group_id}/members/bulk", lambda w: {"action": "remove", "user_ids": [w.target_id]},
      MODERATORS),
+    ("GET", "/api/groups/{group_id}/bans", None, MODERATORS),
+    ("POST", "/api/groups/{group_id}/bans", lambda w: {"user_id": w.target_id, "reason": "spam"},
+     with_status(MODERATORS, 201)),
+    ("DELETE", "/api/groups/{group_id}/bans/{banned_id}", None, with_status(MODERATORS, 204)),
     ("GET", "/api/channels/{channel_id}/messages", None, MEMBERS_READ),
 ]
 
 
 def test_the_matrix_covers_every_route() -> None:
-    covered = {(method, path.replace("{invite_code}", "{code}").replace("{target_id}", "{user_id}"))
+    covered = {(method, path.replace("{invite_code}", "{code}").replace("{target_id}", "{user_id}")
+               .replace("{banned_id}", "{user_id}"))
                for method, path, _, _ in MATRIX}
     assert covered == {(e.method, e.path) for e in ENDPOINTS}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from control.access import can_see_channel
-from control.api.views import channel_out, group_out
 from control.domain.permissions import Role
 from control.realtime.frames import (
     dump,
@@ -15,6 +14,7 @@ from control.realtime.frames import (
 )
 from control.realtime.gateway import Realtime
 from control.store import channels, groups
+from control.views import channel_out, group_out
 from schemas.signaling import GroupJoined, GroupRemoved, GroupState
 
 

@@ -1,4 +1,5 @@
-"""Database rows to response bodies."""
+"""Database rows to what goes on the wire (REST bodies, signaling frames): the one home of
+these conversions."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import asyncpg
 
 from control.domain.permissions import Role, channel_permissions
 from schemas.rest import (
+    BanOut,
     ChannelOut,
     ChannelPermissionName,
     GroupOut,
     InviteOut,
     MemberOut,
+    MessageOut,
+    PendingInviteOut,
     RoleName,
+    UserOut,
 )
+from schemas.signaling import CallParticipant
 
 
 def group_out(row: asyncpg.Record, role: Role | None) -> GroupOut:
@@ -64,3 +70,41 @@ def invite_out(row: asyncpg.Record, public_url: str) -> InviteOut:
 
 def member_out(row: asyncpg.Record) -> MemberOut:
     return MemberOut.model_validate(dict(row))
+
+
+def ban_out(row: asyncpg.Record) -> BanOut:
+    return BanOut.model_validate(dict(row))
+
+
+def pending_invite_out(row: asyncpg.Record) -> PendingInviteOut:
+    return PendingInviteOut(code=row["code"], group_id=row["group_id"], group_name=row["group_name"],
+                            role=row["role"], invited_by=row["created_by"], created_at=row["created_at"],
+                            expires_at=row["expires_at"])
+
+
+def user_out(row: asyncpg.Record) -> UserOut:
+    return UserOut(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        email=row["email"],
+        email_verified=row["email_verified"],
+        avatar_url=row["avatar_url"],
+        is_guest=row["guest_group_id"] is not None,
+        guest_group_id=row["guest_group_id"],
+    )
+
+
+def message_out(row: asyncpg.Record) -> MessageOut:
+    return MessageOut(
+        id=row["id"], channel_id=row["channel_id"], author_id=row["author_id"], client_id=row["client_id"],
+        seq=row["seq"], version=row["version"], body=row["body"], mentions=row["mentions"],
+        created_at=row["created_at"], edited_at=row["edited_at"], deleted=row["deleted_at"] is not None,
+    )
+
+
+def participant_out(row: asyncpg.Record) -> CallParticipant:
+    return CallParticipant(
+        participant_id=row["id"], user_id=row["user_id"], joined_at=row["joined_at"], audio=row["audio"],
+        video=row["video"], screen=row["screen"], muted_by_moderator=row["muted_by_moderator"],
+    )

@@ -1,0 +1,40 @@
+"""Deleting a group or a channel ends the calls in it: everyone in them is taken out in the
+deleting transaction (the rows go with it), then told, and their media and TURN are cut."""
+
+from __future__ import annotations
+
+import uuid
+
+from control.access import channel_access, group_access
+from control.auth.tokens import Principal
+from control.domain.permissions import Permission
+from control.realtime.frames import channel_removed_frames, dump
+from control.realtime.hub import EVERYONE
+from control.rights import RightsChange, RightsChanged
+from control.services import Services
+from control.store import channels, groups
+from schemas.signaling import GroupRemoved
+
+
+async def delete_group(services: Services, principal: Principal, group_id: uuid.UUID) -> None:
+    async with services.db.transaction() as conn:
+        access = await group_access(conn, principal, group_id, lock=True)
+        access.require(Permission.DELETE_GROUP)
+        out = await services.calls.evict_locked(conn, group_id=group_id)
+        await groups.delete_group(conn, group_id)
+    await services.realtime.hub.publish_to_group(group_id, {EVERYONE: dump(GroupRemoved(group_id=group_id))})
+    evicted = await services.calls.after_eviction(out)
+    await services.rights.changed(RightsChanged(RightsChange.GROUP_DELETED, group_id=group_id, evicted=tuple(evicted)))
+
+
+async def delete_channel(services: Services, principal: Principal, channel_id: uuid.UUID) -> None:
+    async with services.db.transaction() as conn:
+        channel, access = await channel_access(conn, principal, channel_id)
+        access.require(Permission.MANAGE_CHANNELS)
+        await channels.lock_group_channels(conn, access.group_id)
+        out = await services.calls.evict_locked(conn, channel_id=channel_id)
+        await channels.delete_channel(conn, access.group_id, channel_id)
+    await services.realtime.hub.publish_to_group(access.group_id, channel_removed_frames(access.group_id, channel_id))
+    evicted = await services.calls.after_eviction(out)
+    await services.rights.changed(RightsChanged(RightsChange.CHANNEL_DELETED, group_id=access.group_id,
+                                                channel_id=channel_id, evicted=tuple(evicted)))
