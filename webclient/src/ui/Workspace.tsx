@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
+import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
 import { channelsOf, initialState, reduce } from "../state/store";
 import { CallView } from "./CallView";
@@ -40,15 +41,17 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       }),
     ];
     gateway.start();
+    const stopRenewal = keepSessionFresh(rest, gateway);
     // For diagnosis from the console (and the browser tests): the live connection.
     (globalThis as { peershareGateway?: Gateway }).peershareGateway = gateway;
     const typingTimer = setInterval(() => dispatch({ type: "typing_expired", now: Date.now() }), 2_000);
     return () => {
       offs.forEach((off) => off());
       clearInterval(typingTimer);
+      stopRenewal();
       gateway.stop();
     };
-  }, [gateway]);
+  }, [gateway, rest]);
 
   useEffect(() => {
     if (state.status === "signed_out") onSignOut();
