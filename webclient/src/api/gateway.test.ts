@@ -71,7 +71,7 @@ describe("the gateway", () => {
     sockets[0].receive([
       { type: "typing", group_id: "g", channel_id: "c", user_id: "u" },
       { type: "ok", id, data: null },
-      { type: "presence", presence: { user_id: "u", status: "online", status_text: "", voice_channel_id: null } },
+      { type: "presence", presence: { group_id: "g", user_id: "u", status: "online", status_text: "", voice_channel_id: null } },
     ]);
     await expect(pending).resolves.toEqual({});
     expect(pushes).toEqual(["typing", "presence"]);

@@ -66,7 +66,7 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
 
   useEffect(() => {
     if (!currentGroupId) return;
-    rest.listMembers(currentGroupId).then((page) => dispatch({ type: "members", members: page.members })).catch(() => {});
+    rest.listMembers(currentGroupId).then((page) => dispatch({ type: "members", groupId: currentGroupId, members: page.members })).catch(() => {});
   }, [rest, currentGroupId]);
 
   const openChannel = useCallback((id: string) => {
