@@ -392,6 +392,11 @@ export class CallSession {
     await this.sfu?.fitCamera(participantId, height, globalThis.devicePixelRatio ?? 1);
   }
 
+  /** A moderator's action on another participant (the server checks rank and rights). */
+  async moderate(action: "call_mute" | "call_unmute" | "call_kick", userId: string): Promise<void> {
+    await this.gateway.request({ type: action, user_id: userId });
+  }
+
   async leave(): Promise<void> {
     await this.gateway.request({ type: "leave_call" }).catch(() => {});
     this.end("left");

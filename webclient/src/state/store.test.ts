@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MessageOut, Welcome } from "../api/protocol.gen";
-import { channelsOf, initialState, mentionedNames, presenceIn, reduce, roleIn, TYPING_SHOWN_MS, type State } from "./store";
+import { canModerate, channelsOf, initialState, mentionedNames, presenceIn, reduce, roleIn, TYPING_SHOWN_MS, type State } from "./store";
 
 const me = { id: "u-me", username: "me", display_name: "Me", email: null, email_verified: false, avatar_url: null, is_guest: false, guest_group_id: null };
 const group = { id: "g1", name: "Team", description: "", privacy: "private" as const, member_limit: 50, owner_id: "u-me", member_count: 2, my_role: "owner" as const, created_at: "" };
@@ -103,6 +103,15 @@ describe("the store", () => {
     expect(roleIn(state, "g1", "u-x")).toBe("moderator");
     expect(roleIn(state, "g1", "u-me")).toBe("owner");
     expect(roleIn(state, "g2", "u-x")).toBeNull();
+  });
+
+  it("lets owners and moderators act only on lower ranks", () => {
+    const members = [member("u-mod", "moderator"), member("u-mod2", "moderator"), member("u-m", "member"), member("u-g", "guest"), member("u-own", "owner")];
+    const asRole = (role: "owner" | "moderator" | "member") =>
+      reduce({ ...ready(), groups: { g1: { ...group, my_role: role } } }, { type: "members", groupId: "g1", members });
+    expect(["u-mod", "u-m", "u-g", "u-unknown"].map((u) => canModerate(asRole("owner"), "g1", u))).toEqual([true, true, true, false]);
+    expect(["u-own", "u-mod2", "u-m", "u-g"].map((u) => canModerate(asRole("moderator"), "g1", u))).toEqual([false, false, true, true]);
+    expect(canModerate(asRole("member"), "g1", "u-g")).toBe(false);
   });
 
   it("collects invitations from the pending list and from pushes, once each, until answered or joined", () => {

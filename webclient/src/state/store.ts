@@ -229,6 +229,16 @@ export function roleIn(state: State, groupId: string, userId: string): RoleName 
   return state.roles[groupId]?.[userId] ?? null;
 }
 
+const RANK: Record<RoleName, number> = { owner: 3, moderator: 2, member: 1, guest: 0 };
+
+/** Whether I may mute or remove `userId` in a call of `groupId`: owners and moderators act only
+ * on lower ranks (owner > moderator > member > guest); an unknown role gets no action. */
+export function canModerate(state: State, groupId: string, userId: string): boolean {
+  const mine = state.groups[groupId]?.my_role ?? null;
+  const theirs = roleIn(state, groupId, userId);
+  return (mine === "owner" || mine === "moderator") && theirs !== null && RANK[mine] > RANK[theirs];
+}
+
 /** Channels of a group in their order, text first as Discord does. */
 export function channelsOf(state: State, groupId: string): ChannelOut[] {
   return Object.values(state.channels)

@@ -1,4 +1,4 @@
-// What the call buttons and shortcuts do.
+// What the call buttons and shortcuts do, and how the call view words what happened.
 import type { CallSession } from "../calls/callSession";
 import { SCREEN_CONSTRAINTS } from "../calls/layers";
 
@@ -23,4 +23,26 @@ export async function toggleScreen(call: CallSession): Promise<void> {
   const [track] = stream.getVideoTracks();
   track.addEventListener("ended", () => void call.setSending("screen", null));
   await call.setSending("screen", track);
+}
+
+const REMOVALS: Record<string, string> = {
+  kicked: "A moderator removed you from the call.",
+  time_limit: "Your call time in this group is used up.",
+  joined_elsewhere: "You joined this call from another device or tab.",
+  access_revoked: "You no longer have access to this call.",
+  resume_failed: "The call could not be resumed after the connection dropped.",
+};
+
+/** Why the call ended, for the person it ended for; null when they left themselves. */
+export function removalMessage(reason: string | null): string | null {
+  if (reason === null || reason === "left") return null;
+  return REMOVALS[reason] ?? "The call ended.";
+}
+
+/** Time left as m:ss (h:mm:ss from an hour), never negative. */
+export function formatRemaining(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
