@@ -234,9 +234,12 @@ const RANK: Record<RoleName, number> = { owner: 3, moderator: 2, member: 1, gues
 /** Whether I may mute or remove `userId` in a call of `groupId`: owners and moderators act only
  * on lower ranks (owner > moderator > member > guest); an unknown role gets no action. */
 export function canModerate(state: State, groupId: string, userId: string): boolean {
-  const mine = state.groups[groupId]?.my_role ?? null;
-  const theirs = roleIn(state, groupId, userId);
-  return (mine === "owner" || mine === "moderator") && theirs !== null && RANK[mine] > RANK[theirs];
+  return outranks(state.groups[groupId]?.my_role ?? null, roleIn(state, groupId, userId));
+}
+
+/** Whether a person of role `actor` may mute, remove or ban one of role `target`. */
+export function outranks(actor: RoleName | null, target: RoleName | null): boolean {
+  return (actor === "owner" || actor === "moderator") && target !== null && RANK[actor] > RANK[target];
 }
 
 /** Channels of a group in their order, text first as Discord does. */

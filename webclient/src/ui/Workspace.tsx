@@ -6,7 +6,9 @@ import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
 import { channelsOf, initialState, reduce } from "../state/store";
+import { AccountDialog } from "./AccountDialog";
 import { CallView } from "./CallView";
+import { Invitations } from "./Invitations";
 import { GroupRail } from "./GroupRail";
 import { GroupSettings } from "./GroupSettings";
 import { MemberList } from "./MemberList";
@@ -22,6 +24,9 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
   const [pane, setPane] = useState<Pane>("channel");
   const [call, setCall] = useState<CallSession | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
+  const [accountOpen, setAccountOpen] = useState(false);
+  // Stable, so the dialog does not move focus again at every render.
+  const closeAccount = useCallback(() => setAccountOpen(false), []);
   const [announcement, setAnnouncement] = useState("");
   const [membersOpen, setMembersOpen] = useState(true);
   const gateway = useMemo(() => new Gateway({
@@ -56,6 +61,13 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
   useEffect(() => {
     if (state.status === "signed_out") onSignOut();
   }, [state.status, onSignOut]);
+
+  // Invitations that arrived while I was away; new ones come as pushes.
+  const myId = state.me?.id;
+  useEffect(() => {
+    if (!myId) return;
+    rest.myInvites().then((invites) => dispatch({ type: "pending_invites", invites })).catch(() => {});
+  }, [rest, myId]);
 
   const groups = Object.values(state.groups).sort((a, b) => a.name.localeCompare(b.name));
   const currentGroup = (groupId && state.groups[groupId]) || groups[0] || null;
@@ -108,6 +120,7 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
         <footer className="me">
           <span className={`status-dot ${state.status}`} aria-hidden="true" />
           <span>{state.me?.display_name}</span>
+          <button className="link" onClick={() => setAccountOpen(true)}>Account</button>
           <button className="link" onClick={onSignOut}>Sign out</button>
         </footer>
       </nav>
@@ -137,7 +150,9 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
         </button>
       )}
       <div className="visually-hidden" aria-live="polite" role="status">{announcement}</div>
+      <Invitations rest={rest} state={state} dispatch={dispatch} />
       {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
+      {accountOpen && <AccountDialog rest={rest} onClose={closeAccount} />}
     </div>
   );
 }
