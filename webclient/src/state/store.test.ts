@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MessageOut, Welcome } from "../api/protocol.gen";
-import { canModerate, channelsOf, initialState, mentionedNames, presenceIn, reduce, roleIn, TYPING_SHOWN_MS, type State } from "./store";
+import { canModerate, channelsOf, voiceOccupants, initialState, mentionedNames, presenceIn, reduce, roleIn, TYPING_SHOWN_MS, type State } from "./store";
 
 const me = { id: "u-me", username: "me", display_name: "Me", email: null, email_verified: false, avatar_url: null, is_guest: false, guest_group_id: null };
 const group = { id: "g1", name: "Team", description: "", privacy: "private" as const, member_limit: 50, owner_id: "u-me", member_count: 2, my_role: "owner" as const, created_at: "" };
@@ -85,6 +85,14 @@ describe("the store", () => {
     state = reduce(state, { type: "push", now: 0, push: { type: "member_left", group_id: "g1", user_id: "u-x" } });
     expect(presenceIn(state, "g1", "u-x")).toBeNull();
     expect(presenceIn(state, "g2", "u-x")?.status).toBe("idle");
+  });
+
+  it("lists a voice channel's occupants from the call and from that group's presence only", () => {
+    const participant = { participant_id: "p1", user_id: "u-a", joined_at: "", audio: true, video: true, screen: false, muted_by_moderator: false };
+    const inVoice = (group_id: string, user_id: string) => ({ group_id, user_id, status: "online" as const, status_text: "", voice_channel_id: "voice" });
+    let state = reduce(initialState, { type: "welcome", welcome: { ...welcome, presence: [inVoice("g1", "u-a"), inVoice("g1", "u-b"), inVoice("g2", "u-c")] } });
+    state = reduce(state, { type: "push", now: 0, push: { type: "call_state", group_id: "g1", channel_id: "voice", mode: "p2p", participants: [participant] } });
+    expect(voiceOccupants(state, "g1", "voice")).toEqual(["u-a", "u-b"]);
   });
 
   it("forgets a removed group's presence and roles", () => {

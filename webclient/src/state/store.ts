@@ -242,6 +242,15 @@ export function outranks(actor: RoleName | null, target: RoleName | null): boole
   return (actor === "owner" || actor === "moderator") && target !== null && RANK[actor] > RANK[target];
 }
 
+/** Who is in a voice channel of the group on screen: the live call's roster, and whoever the
+ * group's presence places there (presence shows a voice channel only in its own group). */
+export function voiceOccupants(state: State, groupId: string, channelId: string): string[] {
+  const inCall = state.calls[channelId]?.participants.map((p) => p.user_id) ?? [];
+  const present = Object.values(state.presence[groupId] ?? {})
+    .filter((p) => p.voice_channel_id === channelId).map((p) => p.user_id);
+  return [...new Set([...inCall, ...present])];
+}
+
 /** Channels of a group in their order, text first as Discord does. */
 export function channelsOf(state: State, groupId: string): ChannelOut[] {
   return Object.values(state.channels)

@@ -5,7 +5,7 @@ import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
-import { channelsOf, initialState, reduce } from "../state/store";
+import { channelsOf, initialState, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
 import { CallView } from "./CallView";
 import { Invitations } from "./Invitations";
@@ -177,7 +177,8 @@ function ChannelList({ channels, activeId, state, onOpen }: {
   return (
     <ul className="channels">
       {channels.map((c) => {
-        const inCall = state.calls[c.id]?.participants ?? [];
+        const inCall = c.kind === "voice" ? voiceOccupants(state, c.group_id, c.id) : [];
+        const sharing = new Set(state.calls[c.id]?.participants.filter((p) => p.screen).map((p) => p.user_id));
         const unread = state.unread[c.id] ?? 0;
         return (
           <li key={c.id}>
@@ -190,7 +191,7 @@ function ChannelList({ channels, activeId, state, onOpen }: {
             </button>
             {inCall.length > 0 && (
               <ul className="in-call" aria-label={`In ${c.name}`}>
-                {inCall.map((p) => <li key={p.participant_id}>{nameOf(state, p.user_id)}{p.screen && <> <ScreenIcon /><span className="visually-hidden"> sharing a screen</span></>}</li>)}
+                {inCall.map((userId) => <li key={userId}>{nameOf(state, userId)}{sharing.has(userId) && <> <ScreenIcon /><span className="visually-hidden"> sharing a screen</span></>}</li>)}
               </ul>
             )}
           </li>
