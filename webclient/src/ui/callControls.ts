@@ -1,14 +1,19 @@
 // What the call buttons and shortcuts do, and how the call view words what happened.
 import type { CallSession } from "../calls/callSession";
 import { SCREEN_CONSTRAINTS } from "../calls/layers";
+import type { Source } from "../calls/p2p";
+
+/** A shortcut for something I may not turn on now does nothing (the button says why). */
+const blocked = (call: CallSession, source: Source) => !call.sending(source) && !call.canSend(source);
 
 export async function toggleMic(call: CallSession): Promise<void> {
   const mic = call.tracks.mic;
-  if (mic) await call.setSending("mic", call.sending("mic") ? null : mic);
+  if (mic && !blocked(call, "mic")) await call.setSending("mic", call.sending("mic") ? null : mic);
 }
 
 export async function toggleCamera(call: CallSession): Promise<void> {
   if (call.sending("camera")) return call.setSending("camera", null);
+  if (blocked(call, "camera")) return;
   let camera = call.tracks.camera;
   if (!camera || camera.readyState === "ended") {
     [camera] = (await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 } })).getVideoTracks();
@@ -19,6 +24,7 @@ export async function toggleCamera(call: CallSession): Promise<void> {
 /** The browser's own picker chooses a screen, a window or a tab. */
 export async function toggleScreen(call: CallSession): Promise<void> {
   if (call.sending("screen")) return call.setSending("screen", null);
+  if (blocked(call, "screen")) return;
   const stream = await navigator.mediaDevices.getDisplayMedia(SCREEN_CONSTRAINTS);
   const [track] = stream.getVideoTracks();
   track.addEventListener("ended", () => void call.setSending("screen", null));
