@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, Gateway, GatewayError, type SocketLike } from "./gateway";
+import { backoffMs, Gateway, GatewayError } from "./gateway";
+import { FakeSocket, welcomeFrame as welcome } from "../testing/fakes";
 
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: Record<string, unknown>[] = [];
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number }) => void) | null = null;
-  send(data: string) { this.sent.push(JSON.parse(data)); }
-  close(code = 1000) { this.onclose?.({ code }); }
-  receive(frame: unknown) { this.onmessage?.({ data: JSON.stringify(frame) }); }
-}
-
-const welcome = { type: "welcome", session_id: "s", user: {}, groups: [], presence: [], heartbeat_s: 10 };
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function harness() {
@@ -82,7 +71,7 @@ describe("the gateway", () => {
     sockets[0].receive([
       { type: "typing", group_id: "g", channel_id: "c", user_id: "u" },
       { type: "ok", id, data: null },
-      { type: "presence", presence: { user_id: "u", status: "online", status_text: "", voice_channel_id: null } },
+      { type: "presence", presence: { group_id: "g", user_id: "u", status: "online", status_text: "", voice_channel_id: null } },
     ]);
     await expect(pending).resolves.toEqual({});
     expect(pushes).toEqual(["typing", "presence"]);

@@ -122,17 +122,33 @@ export class Gateway {
     socket.onclose = (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      this.failPending("offline", "the connection dropped");
-      if (this.stopped) return;
+      if (this.stopped) return this.failPending("offline", "the connection dropped");
       if (event.code === ACCESS_REVOKED) {
+        this.failPending("offline", "the connection dropped");
         this.setStatus("signed_out");
         return;
       }
-      this.staleToken = event.code === AUTH_FAILED;
-      this.setStatus("reconnecting");
-      const delay = (this.options.backoffMs ?? backoffMs)(this.attempt++);
-      (this.options.setTimer ?? setTimeout)(() => void this.open(), delay);
+      // 4003 is also "token_expired": the next hello asks for a refreshed token.
+      this.dropped(event.code === AUTH_FAILED);
     };
+  }
+
+  /** Drops the socket and opens a new one with the current token: the fallback when in-band
+   * re-authentication failed. */
+  reconnect(): void {
+    const socket = this.socket;
+    if (!socket || this.stopped) return;
+    this.socket = null;
+    socket.close(1000);
+    this.dropped(false);
+  }
+
+  private dropped(staleToken: boolean): void {
+    this.failPending("offline", "the connection dropped");
+    this.staleToken = staleToken;
+    this.setStatus("reconnecting");
+    const delay = (this.options.backoffMs ?? backoffMs)(this.attempt++);
+    (this.options.setTimer ?? setTimeout)(() => void this.open(), delay);
   }
 
   private receive(frame: ServerFrame): void {

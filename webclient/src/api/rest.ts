@@ -1,7 +1,9 @@
-// The REST API, with the tokens kept in localStorage and refreshed once when the access token expired.
+// The REST API, with the tokens kept in localStorage and refreshed once when the access token expired
+// (and ahead of time by tokenRenewal.ts). A revoked sign-in (401 `session_revoked`) signs out at once.
 import type {
-  ChannelCreate, ChannelOut, ChannelPatch, GroupCreate, GroupCreated, GroupOut, GroupPatch, InviteAccepted,
-  InviteCreate, InviteOut, InvitePreview, MeOut, MemberPage, MessagePage, RoleName, TokenPair,
+  BanOut, ChannelCreate, ChannelOut, ChannelPatch, GroupCreate, GroupCreated, GroupOut, GroupPatch, InviteAccepted,
+  InviteCreate, InviteOut, InvitePreview, MeOut, MemberPage, MembersBulk, MembersBulkOut, MessagePage, PendingInviteOut,
+  RoleName, TokenPair,
 } from "./protocol.gen";
 
 export class ApiError extends Error {
@@ -13,7 +15,14 @@ export class ApiError extends Error {
 export interface Tokens {
   access_token: string;
   refresh_token: string;
+  /** When the pair arrived and when its access token expires (ms since the epoch); absent in
+   * tokens saved by older versions, whose lifetime is then unknown. */
+  received_at?: number;
+  expires_at?: number;
 }
+
+/** The sign-in was revoked (logout elsewhere, password change, refresh-token reuse): refreshing is pointless. */
+export const SESSION_REVOKED = "session_revoked";
 
 const STORAGE_KEY = "peershare.tokens";
 
@@ -34,10 +43,26 @@ export const browserTokenStore: TokenStore = {
 export class Rest {
   private tokens: Tokens | null;
   private refreshing: Promise<Tokens | null> | null = null;
+  private tokenListeners = new Set<(tokens: Tokens | null) => void>();
   onSignedOut: () => void = () => {};
 
-  constructor(private readonly store: TokenStore = browserTokenStore, private readonly base = "") {
+  constructor(
+    private readonly store: TokenStore = browserTokenStore,
+    private readonly base = "",
+    private readonly now: () => number = Date.now,
+  ) {
     this.tokens = store.load();
+  }
+
+  /** The current pair (a copy), for scheduling its renewal. */
+  get current(): Tokens | null {
+    return this.tokens ? { ...this.tokens } : null;
+  }
+
+  /** Called whenever the pair changes: a refresh, a password change, a sign-out (null). */
+  onTokens(listener: (tokens: Tokens | null) => void): () => void {
+    this.tokenListeners.add(listener);
+    return () => this.tokenListeners.delete(listener);
   }
 
   get signedIn(): boolean {
@@ -50,9 +75,16 @@ export class Rest {
     return this.tokens?.access_token ?? null;
   }
 
-  setTokens(tokens: Tokens | null): void {
-    this.tokens = tokens ? { access_token: tokens.access_token, refresh_token: tokens.refresh_token } : null;
+  /** A TokenPair's `expires_in` becomes the moments it arrived and expires. */
+  setTokens(tokens: (Tokens & { expires_in?: number }) | null): void {
+    const now = this.now();
+    this.tokens = tokens ? {
+      access_token: tokens.access_token, refresh_token: tokens.refresh_token,
+      received_at: tokens.received_at, expires_at: tokens.expires_at,
+      ...(tokens.expires_in !== undefined ? { received_at: now, expires_at: now + tokens.expires_in * 1000 } : {}),
+    } : null;
     this.store.save(this.tokens);
+    for (const listener of this.tokenListeners) listener(this.current);
     if (!tokens) this.onSignedOut();
   }
 
@@ -63,20 +95,24 @@ export class Rest {
     const response = await fetch(this.base + path, {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (response.status === 401 && retry && this.tokens) {
-      if (await this.refresh()) return this.request<T>(method, path, body, false);
-    }
     if (response.status === 204) return undefined as T;
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = (data as { error?: { code?: string; message?: string } }).error ?? {};
-      throw new ApiError(response.status, error.code ?? "http_error", error.message ?? response.statusText);
+    if (response.ok) return data as T;
+    const error = (data as { error?: { code?: string; message?: string } }).error ?? {};
+    const failure = new ApiError(response.status, error.code ?? "http_error", error.message ?? response.statusText);
+    if (response.status === 401 && failure.code === SESSION_REVOKED) {
+      if (this.tokens) this.setTokens(null);
+      throw failure;
     }
-    return data as T;
+    if (response.status === 401 && retry && this.tokens && await this.refresh()) {
+      return this.request<T>(method, path, body, false);
+    }
+    throw failure;
   }
 
-  /** One refresh at a time; a failed refresh signs out. */
-  private refresh(): Promise<Tokens | null> {
+  /** One refresh at a time. A refused refresh signs out; a network failure keeps the pair for
+   * a later try (and answers null). */
+  refresh(): Promise<Tokens | null> {
     if (!this.refreshing) {
       const refreshToken = this.tokens?.refresh_token;
       this.refreshing = (async () => {
@@ -85,8 +121,8 @@ export class Rest {
           const pair = await this.request<TokenPair>("POST", "/api/auth/refresh", { refresh_token: refreshToken }, false);
           this.setTokens(pair);
           return this.tokens;
-        } catch {
-          this.setTokens(null);
+        } catch (error) {
+          if (error instanceof ApiError && error.status < 500 && this.tokens) this.setTokens(null);
           return null;
         }
       })().finally(() => (this.refreshing = null));
@@ -112,6 +148,14 @@ export class Rest {
   }
 
   me = () => this.request<MeOut>("GET", "/api/me");
+
+  /** The new pair is this browser's; every other sign-in of the account is revoked. */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    this.setTokens(await this.request<TokenPair>("POST", "/api/auth/password",
+      { current_password: currentPassword, new_password: newPassword }));
+  }
+
+  myInvites = () => this.request<PendingInviteOut[]>("GET", "/api/me/invites");
 
   // --- groups, channels, invites, members ---
 
@@ -143,8 +187,13 @@ export class Rest {
     this.request("PATCH", `/api/groups/${groupId}/members/${userId}`, { role });
   removeMember = (groupId: string, userId: string) =>
     this.request<void>("DELETE", `/api/groups/${groupId}/members/${userId}`);
-  bulkMembers = (groupId: string, action: "remove" | "set_role", userIds: string[], role?: RoleName) =>
-    this.request("POST", `/api/groups/${groupId}/members/bulk`, { action, user_ids: userIds, role: role ?? null });
+  /** "add" invites each person (BulkResult.invite_code); they join when they accept. */
+  bulkMembers = (groupId: string, action: MembersBulk["action"], userIds: string[], role?: RoleName) =>
+    this.request<MembersBulkOut>("POST", `/api/groups/${groupId}/members/bulk`, { action, user_ids: userIds, role: role ?? null });
+  listBans = (groupId: string) => this.request<BanOut[]>("GET", `/api/groups/${groupId}/bans`);
+  ban = (groupId: string, userId: string, reason: string) =>
+    this.request<BanOut>("POST", `/api/groups/${groupId}/bans`, { user_id: userId, reason });
+  liftBan = (groupId: string, userId: string) => this.request<void>("DELETE", `/api/groups/${groupId}/bans/${userId}`);
 
   history = (channelId: string, before?: number) =>
     this.request<MessagePage>("GET", `/api/channels/${channelId}/messages?${new URLSearchParams({

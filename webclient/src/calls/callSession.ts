@@ -2,11 +2,15 @@
 // switches make-before-break — the new path is built while the old one still plays, and the
 // old one closes once the new one has decoded video (or after a few seconds without any).
 // Survives a dropped gateway: the same participant resumes and media keeps flowing meanwhile.
+// Rights are live: the server may take away what I send (call_permissions, sfu_producer_closed,
+// a moderator mute), and TURN credentials are renewed before they expire.
 import type { Gateway, Push } from "../api/gateway";
-import type { CallJoined, CallMode, CallParticipant, ChannelPermissionName } from "../api/protocol.gen";
+import type {
+  CallJoined, CallMode, CallParticipant, CallPermissions, ChannelPermissionName, IceServer, TurnCredentialsOut,
+} from "../api/protocol.gen";
 import type { Quality } from "./layers";
 import { P2PLink, SOURCES, type PathEvents, type Source } from "./p2p";
-import { waitUntil } from "./retry";
+import { turnRenewalDelayMs, waitUntil } from "./retry";
 import { SfuLink } from "./sfu";
 
 export type CallStatus = "connecting" | "connected" | "reconnecting" | "ended";
@@ -15,12 +19,21 @@ type Path = "p2p" | "sfu";
 const SWITCH_TIMEOUT_MS = 5_000;
 const HANDOVER_GRACE_MS = 1_000;
 const PERMISSION_OF: Record<Source, ChannelPermissionName> = { mic: "speak", camera: "video", screen: "share_screen" };
+/** After a turn_credentials request that failed, ask again this much later. */
+export const TURN_RETRY_MS = 15_000;
+const NOT_ALLOWED: Record<Source, string> = {
+  mic: "You may not speak in this channel.",
+  camera: "You may not use your camera in this channel.",
+  screen: "You may not share your screen in this channel.",
+};
+export const MUTED_BY_MODERATOR = "A moderator muted you for this call.";
 
 export interface RemoteParticipant {
   participantId: string;
   userId: string;
   streams: Partial<Record<Source, MediaStream>>;
   sends: { audio: boolean; video: boolean; screen: boolean };
+  mutedByModerator: boolean;
   quality: Quality | null;
   level: number | null;
 }
@@ -33,6 +46,10 @@ export class CallSession {
   activeSpeaker: string | null = null;
   myQuality: Quality | null = null;
   endedReason: string | null = null;
+  /** A moderator muted me: the mic stays off until call_unmuted. */
+  mutedByModerator = false;
+  /** When my call time runs out (guests; ms since the epoch), null when unlimited. */
+  deadline: number | null = null;
   readonly tracks: Record<Source, MediaStreamTrack | null>;
   private p2p: P2PLink | null = null;
   private sfu: SfuLink | null = null;
@@ -41,7 +58,10 @@ export class CallSession {
   private levels = new Map<string, number>();
   private listeners = new Set<() => void>();
   private unsubscribe: (() => void)[] = [];
+  /** What the channel lets me send; shared with the P2P link, and changed in place by call_permissions. */
   private readonly allowed: Set<Source>;
+  private iceServers: IceServer[] = [];
+  private turnTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly gateway: Gateway,
@@ -70,18 +90,28 @@ export class CallSession {
     return this.joined?.participant_id ?? null;
   }
 
+  /** Why `source` cannot be turned on now, in words for the control's tooltip; null when it can. */
+  blockedReason(source: Source): string | null {
+    if (source === "mic" && this.mutedByModerator) return MUTED_BY_MODERATOR;
+    return this.allowed.has(source) ? null : NOT_ALLOWED[source];
+  }
+
   canSend(source: Source): boolean {
-    return this.allowed.has(source);
+    return this.blockedReason(source) === null;
+  }
+
+  private sendable(): Set<Source> {
+    return new Set(SOURCES.filter((s) => this.canSend(s)));
   }
 
   async join(): Promise<void> {
-    this.unsubscribe.push(this.gateway.onPush((push) => void this.onPush(push)));
+    this.unsubscribe.push(this.gateway.onPush((push) => void this.onPush(push).catch((error) => console.warn("call push failed", error))));
     this.unsubscribe.push(this.gateway.onStatus((status) => {
       if (status === "reconnecting" && this.status !== "ended") this.setStatus("reconnecting");
     }));
     this.unsubscribe.push(this.gateway.onWelcome(() => void this.resume()));
     this.joined = await this.gateway.request<CallJoined>({ type: "join_call", channel_id: this.channelId });
-    this.participants = this.joined.participants;
+    await this.adopt(this.joined);
     await this.announceMediaState();
     this.setStatus("connected");
   }
@@ -94,10 +124,77 @@ export class CallSession {
         type: "join_call", channel_id: this.channelId, resume_token: this.joined.resume_token,
       });
       this.joined = resumed;
-      this.participants = resumed.participants;
+      await this.adopt(resumed);
       this.setStatus("connected");
     } catch {
       this.end("resume_failed");
+    }
+  }
+
+  /** What a join (or resume) reply says: the roster, my lasting mute, my time left, TURN servers. */
+  private async adopt(joined: CallJoined): Promise<void> {
+    this.deadline = joined.time_limit_s === null ? null : Date.now() + joined.time_limit_s * 1000;
+    this.applyIceServers(joined.ice_servers, joined.ice_servers_expire_at);
+    await this.applyRoster(joined.participants);
+  }
+
+  private async applyRoster(participants: CallParticipant[]): Promise<void> {
+    this.participants = participants;
+    const mine = participants.find((p) => p.participant_id === this.participantId);
+    if (mine) await this.setModeratorMute(mine.muted_by_moderator);
+  }
+
+  private async setModeratorMute(muted: boolean): Promise<void> {
+    if (muted === this.mutedByModerator) return;
+    this.mutedByModerator = muted;
+    if (muted) await this.setSending("mic", null);
+  }
+
+  /** Rights changed: what is no longer allowed stops here too (the server already stopped it). */
+  private async applyPermissions(push: CallPermissions): Promise<void> {
+    const granted: Record<Source, boolean> = { mic: push.speak, camera: push.video, screen: push.share_screen };
+    for (const source of SOURCES) {
+      if (granted[source]) this.allowed.add(source);
+      else if (this.allowed.delete(source)) await this.withdraw(source);
+    }
+  }
+
+  /** Stops sending `source` locally without asking the server (it closed the producer itself). */
+  private async withdraw(source: Source): Promise<void> {
+    this.sfu?.dropProducer({ source });
+    const track = this.tracks[source];
+    if (source === "mic") {
+      if (track) track.enabled = false;
+    } else {
+      track?.stop();
+      this.tracks[source] = null;
+    }
+    await this.p2p?.replaceTrack(source, null);
+    await this.announceMediaState();
+  }
+
+  private applyIceServers(servers: IceServer[], expiresAt: string | null): void {
+    this.iceServers = servers;
+    this.p2p?.updateIceServers(servers);
+    void this.sfu?.updateIceServers(servers).catch((error) => console.warn("ICE servers not updated", error));
+    this.scheduleTurnRenewal(expiresAt, turnRenewalDelayMs(expiresAt, Date.now()));
+  }
+
+  private scheduleTurnRenewal(expiresAt: string | null, delay: number | null): void {
+    if (this.turnTimer) clearTimeout(this.turnTimer);
+    this.turnTimer = null;
+    if (delay === null || this.status === "ended") return;
+    this.turnTimer = setTimeout(() => void this.renewTurn(expiresAt), delay);
+  }
+
+  private async renewTurn(expiresAt: string | null): Promise<void> {
+    this.turnTimer = null;
+    try {
+      const fresh = await this.gateway.request<TurnCredentialsOut>({ type: "turn_credentials" });
+      this.applyIceServers(fresh.ice_servers, fresh.ice_servers_expire_at);
+    } catch {
+      // Offline, the resume brings new credentials; otherwise ask again shortly.
+      this.scheduleTurnRenewal(expiresAt, TURN_RETRY_MS);
     }
   }
 
@@ -137,13 +234,27 @@ export class CallSession {
         if (push.participant_id === this.participantId) this.myQuality = push.quality;
         break;
       case "call_state":
-        this.participants = push.participants;
+        await this.applyRoster(push.participants);
         break;
       case "call_removed":
         this.end(push.reason);
         break;
       case "call_muted":
-        await this.setSending("mic", null);
+        await this.setModeratorMute(true);
+        break;
+      case "call_unmuted":
+        await this.setModeratorMute(false);
+        break;
+      case "call_permissions":
+        await this.applyPermissions(push);
+        break;
+      case "sfu_producer_closed": {
+        const source = this.sfu?.dropProducer({ producerId: push.producer_id });
+        if (source) await this.withdraw(source);
+        break;
+      }
+      case "call_warning":
+        this.deadline = Date.now() + push.remaining_s * 1000;
         break;
       default:
         return;
@@ -157,7 +268,7 @@ export class CallSession {
     if (mode === "sfu") {
       if (!this.sfu) {
         this.sfu = this.newSfu();
-        await this.sfu.start(this.tracks, this.allowed);
+        await this.sfu.start(this.tracks, this.sendable());
       }
       if (previous === "p2p" && this.p2p) this.retireWhenPlaying(this.p2p, this.sfu);
       return;
@@ -167,7 +278,7 @@ export class CallSession {
       this.p2p = null;
     }
     if (peerId && !this.p2p) {
-      this.p2p = new P2PLink(this.gateway, peerId, polite, this.joined?.ice_servers ?? [], { ...this.tracks }, this.allowed,
+      this.p2p = new P2PLink(this.gateway, peerId, polite, this.iceServers, { ...this.tracks }, this.allowed,
         this.pathEvents("p2p"));
     }
     if (this.sfu && this.p2p) this.retireWhenPlaying(this.sfu, this.p2p);
@@ -198,11 +309,11 @@ export class CallSession {
   private async rebuildSfu(): Promise<void> {
     this.sfu?.close();
     this.sfu = this.newSfu();
-    await this.sfu.start(this.tracks, this.allowed);
+    await this.sfu.start(this.tracks, this.sendable());
   }
 
   private newSfu(): SfuLink {
-    return new SfuLink(this.gateway, this.joined?.ice_servers ?? [], this.pathEvents("sfu"));
+    return new SfuLink(this.gateway, this.iceServers, this.pathEvents("sfu"));
   }
 
   private pathEvents(path: Path): PathEvents {
@@ -239,7 +350,7 @@ export class CallSession {
       }
       return {
         participantId: id, userId: p.user_id, streams,
-        sends: { audio: p.audio, video: p.video, screen: p.screen },
+        sends: { audio: p.audio, video: p.video, screen: p.screen }, mutedByModerator: p.muted_by_moderator,
         quality: this.qualities.get(id) ?? null, level: this.levels.get(id) ?? null,
       };
     });
@@ -248,7 +359,8 @@ export class CallSession {
   // --- what I send ---
 
   async setSending(source: Source, track: MediaStreamTrack | null): Promise<void> {
-    if (track && !this.allowed.has(source)) throw new Error(`not allowed to send ${source} here`);
+    const blocked = this.blockedReason(source);
+    if (track && blocked) throw new Error(blocked);
     if (source === "screen" && this.tracks.screen && this.tracks.screen !== track) this.tracks.screen.stop();
     if (track) track.enabled = true;
     else if (source !== "screen" && this.tracks[source]) this.tracks[source]!.enabled = false;
@@ -280,6 +392,11 @@ export class CallSession {
     await this.sfu?.fitCamera(participantId, height, globalThis.devicePixelRatio ?? 1);
   }
 
+  /** A moderator's action on another participant (the server checks rank and rights). */
+  async moderate(action: "call_mute" | "call_unmute" | "call_kick", userId: string): Promise<void> {
+    await this.gateway.request({ type: action, user_id: userId });
+  }
+
   async leave(): Promise<void> {
     await this.gateway.request({ type: "leave_call" }).catch(() => {});
     this.end("left");
@@ -291,6 +408,8 @@ export class CallSession {
     this.p2p?.close();
     this.sfu?.close();
     this.p2p = this.sfu = null;
+    if (this.turnTimer) clearTimeout(this.turnTimer);
+    this.turnTimer = null;
     this.tracks.screen?.stop();
     for (const off of this.unsubscribe) off();
     this.setStatus("ended");

@@ -12,6 +12,11 @@ import { framesDecoded, iceRestartDelayMs } from "./retry";
 export type Source = "mic" | "camera" | "screen";
 export const SOURCES: Source[] = ["mic", "camera", "screen"];
 
+/** The wire's ICE servers as RTCPeerConnection (and mediasoup-client) take them. */
+export function toRtcIceServers(servers: IceServer[]): RTCIceServer[] {
+  return servers.map((s) => ({ urls: s.urls, username: s.username ?? undefined, credential: s.credential ?? undefined }));
+}
+
 export interface PathEvents {
   stream(participantId: string, source: Source, stream: MediaStream | null): void;
   quality(participantId: string, quality: Quality): void;
@@ -38,9 +43,7 @@ export class P2PLink {
     private readonly allowed: Set<Source>,
     private readonly events: PathEvents,
   ) {
-    this.pc = new RTCPeerConnection({
-      iceServers: iceServers.map((s) => ({ urls: s.urls, username: s.username ?? undefined, credential: s.credential ?? undefined })),
-    });
+    this.pc = new RTCPeerConnection({ iceServers: toRtcIceServers(iceServers) });
     this.pc.onicecandidate = ({ candidate }) => {
       if (candidate) void this.signal({ candidate: candidate.toJSON() });
     };
@@ -72,6 +75,11 @@ export class P2PLink {
     if (!transceiver) return;
     await transceiver.sender.replaceTrack(track);
     transceiver.direction = this.directionFor(source);
+  }
+
+  /** Renewed TURN credentials: the next ICE gathering (a restart) uses them. */
+  updateIceServers(servers: IceServer[]): void {
+    if (!this.closed) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: toRtcIceServers(servers) });
   }
 
   async framesDecoded(): Promise<number> {

@@ -1,4 +1,4 @@
-// Exponential backoff for ICE restarts: 1 s, 2 s, 4 s … capped at 16 s.
+// Timing of a call's retries and renewals. Exponential backoff for ICE restarts: 1 s, 2 s, 4 s … capped at 16 s.
 export function iceRestartDelayMs(attempt: number): number {
   return Math.min(16_000, 1_000 * 2 ** attempt);
 }
@@ -20,4 +20,13 @@ export function framesDecoded(stats: RTCStatsReport): number {
     if (entry.type === "inbound-rtp" && entry.kind === "video") frames += entry.framesDecoded ?? 0;
   });
   return frames;
+}
+
+/** Ask for new TURN credentials 2 minutes before they expire, or, when that leaves too little of
+ * a short lifetime, at 80 % of what is left; null when they do not expire. */
+export const TURN_RENEW_BEFORE_MS = 120_000;
+export function turnRenewalDelayMs(expiresAt: string | null, now: number): number | null {
+  if (!expiresAt) return null;
+  const left = Date.parse(expiresAt) - now;
+  return Math.max(0, left - TURN_RENEW_BEFORE_MS, 0.8 * left);
 }

@@ -5,7 +5,7 @@ import { Device, type types } from "mediasoup-client";
 import type { Gateway } from "../api/gateway";
 import type { IceServer, SfuConsumerAdded, SfuTransportOut } from "../api/protocol.gen";
 import { CAMERA_ENCODINGS, SCREEN_ENCODING, pickSpatialLayer } from "./layers";
-import type { PathEvents, Source } from "./p2p";
+import { toRtcIceServers, type PathEvents, type Source } from "./p2p";
 import { framesDecoded, iceRestartDelayMs } from "./retry";
 
 interface Consumed {
@@ -25,7 +25,7 @@ export class SfuLink {
 
   constructor(
     private readonly gateway: Gateway,
-    private readonly iceServers: IceServer[],
+    private iceServers: IceServer[],
     private readonly events: PathEvents,
   ) {}
 
@@ -49,7 +49,7 @@ export class SfuLink {
       iceParameters: info.ice_parameters as unknown as types.IceParameters,
       iceCandidates: info.ice_candidates as unknown as types.IceCandidate[],
       dtlsParameters: info.dtls_parameters as unknown as types.DtlsParameters,
-      iceServers: this.iceServers.map((s) => ({ urls: s.urls, username: s.username ?? undefined, credential: s.credential ?? undefined })),
+      iceServers: toRtcIceServers(this.iceServers),
     };
     const transport = direction === "send" ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
     transport.on("connect", ({ dtlsParameters }, done, fail) => {
@@ -77,6 +77,26 @@ export class SfuLink {
     const { ice_parameters } = await this.gateway.request<{ ice_parameters: types.IceParameters }>(
       { type: "sfu_restart_ice", transport_id: transport.id });
     await transport.restartIce({ iceParameters: ice_parameters });
+  }
+
+  /** Renewed TURN credentials: kept for new transports and handed to the live ones (their next
+   * ICE restart gathers with them). */
+  async updateIceServers(servers: IceServer[]): Promise<void> {
+    this.iceServers = servers;
+    await Promise.all([this.send, this.recv].map((t) =>
+      t && !t.closed ? t.updateIceServers({ iceServers: toRtcIceServers(servers) }) : undefined));
+  }
+
+  /** The server closed one of my producers (the right to send it was taken away): forget it
+   * without asking the server again. Answers the source it carried. */
+  dropProducer(which: { producerId: string } | { source: Source }): Source | null {
+    for (const [source, producer] of this.producers) {
+      if ("source" in which ? which.source !== source : which.producerId !== producer.id) continue;
+      producer.close();
+      this.producers.delete(source);
+      return source;
+    }
+    return null;
   }
 
   async produce(source: Source, track: MediaStreamTrack): Promise<void> {
@@ -116,7 +136,9 @@ export class SfuLink {
     } else {
       producer.pause();
     }
-    await this.gateway.request({ type: "sfu_producer", producer_id: producer.id, action: track ? "resume" : "pause" });
+    // A producer the server already closed (a moderator mute, a right taken away) answers an error: nothing to undo.
+    await this.gateway.request({ type: "sfu_producer", producer_id: producer.id, action: track ? "resume" : "pause" })
+      .catch(() => {});
   }
 
   /** Consumers are set up as they come (mediasoup-client queues the renegotiations itself) and

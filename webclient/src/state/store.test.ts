@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MessageOut, Welcome } from "../api/protocol.gen";
-import { channelsOf, initialState, mentionedNames, reduce, TYPING_SHOWN_MS, type State } from "./store";
+import { canModerate, channelsOf, voiceOccupants, initialState, mentionedNames, presenceIn, reduce, roleIn, TYPING_SHOWN_MS, type State } from "./store";
 
 const me = { id: "u-me", username: "me", display_name: "Me", email: null, email_verified: false, avatar_url: null, is_guest: false, guest_group_id: null };
 const group = { id: "g1", name: "Team", description: "", privacy: "private" as const, member_limit: 50, owner_id: "u-me", member_count: 2, my_role: "owner" as const, created_at: "" };
@@ -14,6 +14,9 @@ const welcome: Welcome = {
 const message = (id: string, seq: number, author = "u-other", version = seq): MessageOut => ({
   id, channel_id: "general", author_id: author, client_id: id, seq, version, body: `m${seq}`, mentions: [],
   created_at: "", edited_at: null, deleted: false,
+});
+const member = (id: string, role: "owner" | "moderator" | "member" | "guest") => ({
+  user_id: id, username: id, display_name: id, avatar_url: null, role, joined_at: "",
 });
 const ready = (): State => reduce(initialState, { type: "welcome", welcome });
 
@@ -68,6 +71,72 @@ describe("the store", () => {
     expect(state.groups).toEqual({});
     expect(state.channels).toEqual({});
     expect(state.activeChannel).toBeNull();
+  });
+
+  it("keeps presence per group: the voice channel shows only in its own group", () => {
+    const inG1 = { group_id: "g1", user_id: "u-x", status: "online" as const, status_text: "", voice_channel_id: "voice" };
+    const inG2 = { ...inG1, group_id: "g2", voice_channel_id: null };
+    let state = reduce(initialState, { type: "welcome", welcome: { ...welcome, presence: [inG1, inG2] } });
+    expect(presenceIn(state, "g1", "u-x")?.voice_channel_id).toBe("voice");
+    expect(presenceIn(state, "g2", "u-x")?.voice_channel_id).toBeNull();
+    state = reduce(state, { type: "push", now: 0, push: { type: "presence", presence: { ...inG2, status: "idle" } } });
+    expect(presenceIn(state, "g2", "u-x")?.status).toBe("idle");
+    expect(presenceIn(state, "g1", "u-x")?.status).toBe("online");
+    state = reduce(state, { type: "push", now: 0, push: { type: "member_left", group_id: "g1", user_id: "u-x" } });
+    expect(presenceIn(state, "g1", "u-x")).toBeNull();
+    expect(presenceIn(state, "g2", "u-x")?.status).toBe("idle");
+  });
+
+  it("lists a voice channel's occupants from the call and from that group's presence only", () => {
+    const participant = { participant_id: "p1", user_id: "u-a", joined_at: "", audio: true, video: true, screen: false, muted_by_moderator: false };
+    const inVoice = (group_id: string, user_id: string) => ({ group_id, user_id, status: "online" as const, status_text: "", voice_channel_id: "voice" });
+    let state = reduce(initialState, { type: "welcome", welcome: { ...welcome, presence: [inVoice("g1", "u-a"), inVoice("g1", "u-b"), inVoice("g2", "u-c")] } });
+    state = reduce(state, { type: "push", now: 0, push: { type: "call_state", group_id: "g1", channel_id: "voice", mode: "p2p", participants: [participant] } });
+    expect(voiceOccupants(state, "g1", "voice")).toEqual(["u-a", "u-b"]);
+  });
+
+  it("forgets a removed group's presence and roles", () => {
+    const presence = { group_id: "g1", user_id: "u-x", status: "online" as const, status_text: "", voice_channel_id: null };
+    let state = reduce(initialState, { type: "welcome", welcome: { ...welcome, presence: [presence] } });
+    state = reduce(state, { type: "members", groupId: "g1", members: [member("u-x", "moderator")] });
+    state = reduce(state, { type: "push", now: 0, push: { type: "group_removed", group_id: "g1" } });
+    expect(presenceIn(state, "g1", "u-x")).toBeNull();
+    expect(roleIn(state, "g1", "u-x")).toBeNull();
+  });
+
+  it("knows roles per group from member lists and pushes, and mine from the group", () => {
+    let state = reduce(ready(), { type: "members", groupId: "g1", members: [member("u-x", "member")] });
+    expect(roleIn(state, "g1", "u-x")).toBe("member");
+    state = reduce(state, { type: "push", now: 0, push: { type: "member_updated", group_id: "g1", member: member("u-x", "moderator") } });
+    expect(roleIn(state, "g1", "u-x")).toBe("moderator");
+    expect(roleIn(state, "g1", "u-me")).toBe("owner");
+    expect(roleIn(state, "g2", "u-x")).toBeNull();
+  });
+
+  it("lets owners and moderators act only on lower ranks", () => {
+    const members = [member("u-mod", "moderator"), member("u-mod2", "moderator"), member("u-m", "member"), member("u-g", "guest"), member("u-own", "owner")];
+    const asRole = (role: "owner" | "moderator" | "member") =>
+      reduce({ ...ready(), groups: { g1: { ...group, my_role: role } } }, { type: "members", groupId: "g1", members });
+    expect(["u-mod", "u-m", "u-g", "u-unknown"].map((u) => canModerate(asRole("owner"), "g1", u))).toEqual([true, true, true, false]);
+    expect(["u-own", "u-mod2", "u-m", "u-g"].map((u) => canModerate(asRole("moderator"), "g1", u))).toEqual([false, false, true, true]);
+    expect(canModerate(asRole("member"), "g1", "u-g")).toBe(false);
+  });
+
+  it("collects invitations from the pending list and from pushes, once each, until answered or joined", () => {
+    const pending = { code: "c1", group_id: "g9", group_name: "Nine", role: "member" as const, invited_by: "u-x", created_at: "", expires_at: null };
+    const push = (code: string, groupId: string) => ({
+      type: "notification" as const, kind: "group_invite" as const, group_id: groupId, channel_id: null, from_user_id: "u-x",
+      invite_code: code, message_id: null, voice_channel_id: null, text: "",
+    });
+    let state = reduce(ready(), { type: "push", now: 0, push: push("c1", "g9") });
+    state = reduce(state, { type: "pending_invites", invites: [pending] });
+    state = reduce(state, { type: "push", now: 0, push: push("c2", "g8") });
+    state = reduce(state, { type: "push", now: 0, push: push("c3", "g1") });
+    expect(state.invitations.map((i) => [i.code, i.groupName])).toEqual([["c2", null], ["c1", "Nine"]]);
+    expect(state.notifications).toEqual([]);
+    state = reduce(state, { type: "invite_answered", code: "c2" });
+    state = reduce(state, { type: "push", now: 0, push: { type: "group_joined", group: { group: { ...group, id: "g9" }, channels: [] } } });
+    expect(state.invitations).toEqual([]);
   });
 
   it("finds @mentions the way the server does", () => {

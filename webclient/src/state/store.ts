@@ -1,7 +1,8 @@
 // What the client knows, rebuilt from the welcome and kept current by pushes: a pure reducer,
 // so every rule about it is unit tested without a DOM.
 import type {
-  CallState, ChannelOut, GroupOut, MemberOut, MessageOut, Notification, PresenceOut, UserOut, Welcome,
+  CallState, ChannelOut, GroupOut, MemberOut, MessageOut, Notification, PendingInviteOut, PresenceOut, RoleName, UserOut,
+  Welcome,
 } from "../api/protocol.gen";
 import type { GatewayStatus, Push } from "../api/gateway";
 
@@ -14,7 +15,12 @@ export interface State {
   messages: Record<string, MessageOut[]>;
   /** Channels whose oldest messages have all been loaded. */
   historyComplete: Record<string, boolean>;
-  presence: Record<string, PresenceOut>;
+  /** group → user → what the members of that group see of the user (the voice channel is per group). */
+  presence: Record<string, Record<string, PresenceOut>>;
+  /** group → user → role, as far as the member lists and pushes told. */
+  roles: Record<string, Record<string, RoleName>>;
+  /** Invitations addressed to me, waiting for an answer (newest first). */
+  invitations: Invitation[];
   /** Live calls by voice channel. */
   calls: Record<string, CallState>;
   /** channel → user → when they last typed (ms). */
@@ -26,9 +32,17 @@ export interface State {
   names: Record<string, string>;
 }
 
+export interface Invitation {
+  code: string;
+  groupId: string;
+  /** Known from GET /api/me/invites; a push names only the group id. */
+  groupName: string | null;
+  fromUserId: string;
+}
+
 export const initialState: State = {
-  me: null, status: "connecting", groups: {}, channels: {}, messages: {}, historyComplete: {}, presence: {},
-  calls: {}, typing: {}, unread: {}, notifications: [], activeChannel: null, names: {},
+  me: null, status: "connecting", groups: {}, channels: {}, messages: {}, historyComplete: {}, presence: {}, roles: {},
+  invitations: [], calls: {}, typing: {}, unread: {}, notifications: [], activeChannel: null, names: {},
 };
 
 export type Action =
@@ -41,7 +55,9 @@ export type Action =
   | { type: "group_added"; group: GroupOut; channels: ChannelOut[] }
   | { type: "channel_saved"; channel: ChannelOut }
   | { type: "typing_expired"; now: number }
-  | { type: "members"; members: MemberOut[] };
+  | { type: "members"; groupId: string; members: MemberOut[] }
+  | { type: "pending_invites"; invites: PendingInviteOut[] }
+  | { type: "invite_answered"; code: string };
 
 export const TYPING_SHOWN_MS = 6_000;
 
@@ -52,6 +68,21 @@ function mergeMessages(current: MessageOut[] = [], incoming: MessageOut[]): Mess
     if (!known || known.version <= message.version) byId.set(message.id, message);
   }
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** A nested record with `record[outer][inner] = value` set. */
+function setIn<T>(record: Record<string, Record<string, T>>, outer: string, inner: string, value: T): Record<string, Record<string, T>> {
+  return { ...record, [outer]: { ...record[outer], [inner]: value } };
+}
+
+function withoutIn<T>(record: Record<string, Record<string, T>>, outer: string, inner: string): Record<string, Record<string, T>> {
+  return { ...record, [outer]: without(record[outer] ?? {}, (key) => key === inner) };
+}
+
+function addInvitations(current: Invitation[], incoming: Invitation[]): Invitation[] {
+  const fresh = incoming.filter((i) => !current.some((c) => c.code === i.code));
+  const updated = current.map((c) => incoming.find((i) => i.code === c.code && i.groupName) ?? c);
+  return [...fresh, ...updated];
 }
 
 function without<T>(record: Record<string, T>, keys: (key: string, value: T) => boolean): Record<string, T> {
@@ -66,7 +97,7 @@ export function reduce(state: State, action: Action): State {
       const channels = Object.fromEntries(welcome.groups.flatMap((g) => g.channels.map((c) => [c.id, c])));
       return {
         ...state, me: welcome.user, groups, channels, names: { ...state.names, [welcome.user.id]: welcome.user.display_name },
-        presence: Object.fromEntries(welcome.presence.map((p) => [p.user_id, p])),
+        presence: welcome.presence.reduce((all, p) => setIn(all, p.group_id, p.user_id, p), {} as State["presence"]),
         activeChannel: state.activeChannel && channels[state.activeChannel] ? state.activeChannel : null,
       };
     }
@@ -93,7 +124,19 @@ export function reduce(state: State, action: Action): State {
     case "channel_saved":
       return { ...state, channels: { ...state.channels, [action.channel.id]: action.channel } };
     case "members":
-      return { ...state, names: { ...state.names, ...Object.fromEntries(action.members.map((m) => [m.user_id, m.display_name])) } };
+      return {
+        ...state, names: { ...state.names, ...Object.fromEntries(action.members.map((m) => [m.user_id, m.display_name])) },
+        roles: { ...state.roles, [action.groupId]: { ...state.roles[action.groupId], ...Object.fromEntries(action.members.map((m) => [m.user_id, m.role])) } },
+      };
+    case "pending_invites":
+      return {
+        ...state,
+        invitations: addInvitations(state.invitations, action.invites.filter((i) => !state.groups[i.group_id]).map((i) => ({
+          code: i.code, groupId: i.group_id, groupName: i.group_name, fromUserId: i.invited_by,
+        }))),
+      };
+    case "invite_answered":
+      return { ...state, invitations: state.invitations.filter((i) => i.code !== action.code) };
     case "typing_expired":
       return {
         ...state,
@@ -126,20 +169,36 @@ function applyPush(state: State, push: Push, now: number): State {
       if (push.user_id === state.me?.id) return state;
       return { ...state, typing: { ...state.typing, [push.channel_id]: { ...state.typing[push.channel_id], [push.user_id]: now } } };
     case "presence":
-      return { ...state, presence: { ...state.presence, [push.presence.user_id]: push.presence } };
+      return { ...state, presence: setIn(state.presence, push.presence.group_id, push.presence.user_id, push.presence) };
     case "notification":
+      if (push.kind === "group_invite") {
+        if (!push.invite_code || state.groups[push.group_id]) return state;
+        return {
+          ...state,
+          invitations: addInvitations(state.invitations, [{ code: push.invite_code, groupId: push.group_id, groupName: null, fromUserId: push.from_user_id }]),
+        };
+      }
       return { ...state, notifications: [push, ...state.notifications].slice(0, 50) };
-    case "group_joined":
-      return reduce(state, { type: "group_added", group: push.group.group, channels: push.group.channels });
+    case "group_joined": {
+      const joined = reduce(state, { type: "group_added", group: push.group.group, channels: push.group.channels });
+      return { ...joined, invitations: state.invitations.filter((i) => i.groupId !== push.group.group.id) };
+    }
     case "member_joined":
     case "member_updated":
-      return reduce(state, { type: "members", members: [push.member] });
+      return reduce(state, { type: "members", groupId: push.group_id, members: [push.member] });
+    case "member_left":
+      return {
+        ...state, presence: withoutIn(state.presence, push.group_id, push.user_id),
+        roles: withoutIn(state.roles, push.group_id, push.user_id),
+      };
     case "group_updated":
       return { ...state, groups: { ...state.groups, [push.group.id]: push.group } };
     case "group_removed":
       return {
         ...state, groups: without(state.groups, (id) => id === push.group_id),
         channels: without(state.channels, (_, c) => c.group_id === push.group_id),
+        presence: without(state.presence, (id) => id === push.group_id),
+        roles: without(state.roles, (id) => id === push.group_id),
         activeChannel: state.activeChannel && state.channels[state.activeChannel]?.group_id === push.group_id
           ? null : state.activeChannel,
       };
@@ -157,6 +216,39 @@ function applyPush(state: State, push: Push, now: number): State {
     default:
       return state;
   }
+}
+
+/** What the members of `groupId` see of `userId`: offline when nothing is known. */
+export function presenceIn(state: State, groupId: string, userId: string): PresenceOut | null {
+  return state.presence[groupId]?.[userId] ?? null;
+}
+
+/** A person's role in a group (mine comes with the group itself). */
+export function roleIn(state: State, groupId: string, userId: string): RoleName | null {
+  if (userId === state.me?.id) return state.groups[groupId]?.my_role ?? null;
+  return state.roles[groupId]?.[userId] ?? null;
+}
+
+const RANK: Record<RoleName, number> = { owner: 3, moderator: 2, member: 1, guest: 0 };
+
+/** Whether I may mute or remove `userId` in a call of `groupId`: owners and moderators act only
+ * on lower ranks (owner > moderator > member > guest); an unknown role gets no action. */
+export function canModerate(state: State, groupId: string, userId: string): boolean {
+  return outranks(state.groups[groupId]?.my_role ?? null, roleIn(state, groupId, userId));
+}
+
+/** Whether a person of role `actor` may mute, remove or ban one of role `target`. */
+export function outranks(actor: RoleName | null, target: RoleName | null): boolean {
+  return (actor === "owner" || actor === "moderator") && target !== null && RANK[actor] > RANK[target];
+}
+
+/** Who is in a voice channel of the group on screen: the live call's roster, and whoever the
+ * group's presence places there (presence shows a voice channel only in its own group). */
+export function voiceOccupants(state: State, groupId: string, channelId: string): string[] {
+  const inCall = state.calls[channelId]?.participants.map((p) => p.user_id) ?? [];
+  const present = Object.values(state.presence[groupId] ?? {})
+    .filter((p) => p.voice_channel_id === channelId).map((p) => p.user_id);
+  return [...new Set([...inCall, ...present])];
 }
 
 /** Channels of a group in their order, text first as Discord does. */

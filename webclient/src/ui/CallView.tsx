@@ -3,8 +3,9 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { ChannelOut } from "../api/protocol.gen";
 import type { CallSession, RemoteParticipant } from "../calls/callSession";
-import type { State } from "../state/store";
-import { toggleCamera, toggleMic, toggleScreen } from "./callControls";
+import { SOURCES, type Source } from "../calls/p2p";
+import { canModerate, type State } from "../state/store";
+import { formatRemaining, removalMessage, toggleCamera, toggleMic, toggleScreen } from "./callControls";
 import { nameOf } from "./Workspace";
 import { SpeakerIcon } from "./Icons";
 
@@ -53,7 +54,7 @@ export function CallView({ channel, state, call, onJoin, onLeft }: {
         <p>{inCall.length ? `${inCall.map((p) => nameOf(state, p.user_id)).join(", ")} ${inCall.length > 1 ? "are" : "is"} here.` : "Nobody is here yet."}</p>
         <p className="hint">Joining asks your browser for your microphone and camera. Two people talk directly; with three or more the call goes through the server.</p>
         {problems.map((p) => <p key={p} role="alert" className="error">{p}</p>)}
-        {call?.status === "ended" && call.endedReason !== "left" && <p role="status">You were removed from the call ({call.endedReason?.replace("_", " ")}).</p>}
+        {call?.status === "ended" && removalMessage(call.endedReason) && <p role="status">{removalMessage(call.endedReason)}</p>}
         {error && <p role="alert" className="error">{error}</p>}
         <div className="actions">
           <button disabled={joining || problems.length > 0 || !channel.my_permissions.includes("join_call")} onClick={() => void join(true)}>
@@ -96,6 +97,7 @@ function LiveCall({ channel, state, call, onLeft }: { channel: ChannelOut; state
         </span>
         <span className={`call-status ${call.status}`} role="status">{{ connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", ended: "Ended" }[call.status]}</span>
         {call.myQuality && <span className={`quality ${call.myQuality}`}>Your connection: {call.myQuality}</span>}
+        {call.deadline !== null && <Countdown deadline={call.deadline} />}
       </header>
       {(sharing.length > 0 || myScreen) && (
         <div className="screens" aria-label="Shared screens">
@@ -108,24 +110,57 @@ function LiveCall({ channel, state, call, onLeft }: { channel: ChannelOut; state
       <div className="grid" data-count={remotes.length + 1}>
         <LocalTile call={call} />
         {remotes.map((r) => (
-          <RemoteTile key={r.participantId} remote={r} state={state} call={call} />
+          <RemoteTile key={r.participantId} remote={r} state={state} call={call}
+            moderator={canModerate(state, channel.group_id, r.userId)} onError={setError} />
         ))}
       </div>
       <div className="controls" role="toolbar" aria-label="Call controls">
-        <button aria-pressed={!call.sending("mic")} disabled={!call.canSend("mic")} onClick={act(() => toggleMic(call))}>
-          {call.sending("mic") ? "Mute" : "Unmute"}
-        </button>
-        <button aria-pressed={call.sending("camera")} disabled={!call.canSend("camera")} onClick={act(() => toggleCamera(call))}>
-          {call.sending("camera") ? "Stop camera" : "Start camera"}
-        </button>
-        <button aria-pressed={call.sending("screen")} disabled={!call.canSend("screen")} onClick={act(() => toggleScreen(call))}>
-          {call.sending("screen") ? "Stop sharing" : "Share screen"}
-        </button>
+        <SourceButton call={call} source="mic" onClick={act(() => toggleMic(call))} />
+        <SourceButton call={call} source="camera" onClick={act(() => toggleCamera(call))} />
+        <SourceButton call={call} source="screen" onClick={act(() => toggleScreen(call))} />
         <DevicePicker call={call} onError={setError} />
         <button className="danger" onClick={act(async () => { await call.leave(); onLeft(); })}>Leave</button>
       </div>
+      <ul className="hint call-limits" aria-live="polite">
+        {SOURCES.map((source) => call.blockedReason(source) && <li key={source} id={`limit-${source}`}>{call.blockedReason(source)}</li>)}
+      </ul>
       {error && <p role="alert" className="error">{error}</p>}
     </section>
+  );
+}
+
+const SOURCE_LABELS: Record<Source, { on: string; off: string }> = {
+  mic: { on: "Mute", off: "Unmute" },
+  camera: { on: "Stop camera", off: "Start camera" },
+  screen: { on: "Stop sharing", off: "Share screen" },
+};
+
+/** A toggle for one thing I send; disabled with its reason (tooltip, and the note it points to)
+ * when a right or a moderator's mute stops it. */
+function SourceButton({ call, source, onClick }: { call: CallSession; source: Source; onClick: () => void }) {
+  const sending = call.sending(source);
+  const blocked = call.blockedReason(source);
+  return (
+    <button aria-pressed={source === "mic" ? !sending : sending} disabled={blocked !== null && !sending}
+      title={blocked ?? undefined} aria-describedby={blocked ? `limit-${source}` : undefined} onClick={onClick}>
+      {sending ? SOURCE_LABELS[source].on : SOURCE_LABELS[source].off}
+    </button>
+  );
+}
+
+/** A guest's call time left, ticking each second; a polite notice in the last minute. */
+function Countdown({ deadline }: { deadline: number }) {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  const left = deadline - now;
+  return (
+    <>
+      <span className="countdown" role="timer" aria-label="Call time left">Time left: {formatRemaining(left)}</span>
+      <span className="visually-hidden" role="status">{left <= 60_000 ? "Less than a minute of call time left." : ""}</span>
+    </>
   );
 }
 
@@ -144,8 +179,12 @@ function LocalTile({ call }: { call: CallSession }) {
   );
 }
 
-function RemoteTile({ remote, state, call }: { remote: RemoteParticipant; state: State; call: CallSession }) {
+function RemoteTile({ remote, state, call, moderator, onError }: {
+  remote: RemoteParticipant; state: State; call: CallSession; moderator: boolean; onError: (message: string) => void;
+}) {
   const name = nameOf(state, remote.userId);
+  const moderate = (action: "call_mute" | "call_unmute" | "call_kick") => () =>
+    void call.moderate(action, remote.userId).catch((e: Error) => onError(e.message));
   const speaking = call.activeSpeaker === remote.participantId;
   return (
     <figure className={`tile remote ${speaking ? "speaking" : ""}`} data-participant={remote.participantId}>
@@ -155,9 +194,17 @@ function RemoteTile({ remote, state, call }: { remote: RemoteParticipant; state:
         : <div className="avatar" aria-hidden="true">{name.slice(0, 2).toUpperCase()}</div>}
       {remote.streams.mic && <AudioSink stream={remote.streams.mic} />}
       <figcaption>
-        {name}{remote.sends.audio ? "" : " (muted)"}
+        {name}{remote.mutedByModerator ? " (muted by a moderator)" : remote.sends.audio ? "" : " (muted)"}
         {remote.quality && <span className={`quality ${remote.quality}`} aria-label={`connection ${remote.quality}`}>{remote.quality}</span>}
       </figcaption>
+      {moderator && (
+        <div className="tile-actions" role="group" aria-label={`Moderate ${name}`}>
+          {remote.mutedByModerator
+            ? <button className="secondary" onClick={moderate("call_unmute")} aria-label={`Unmute ${name}`}>Unmute</button>
+            : <button className="secondary" onClick={moderate("call_mute")} aria-label={`Mute ${name}`}>Mute</button>}
+          <button className="danger" onClick={moderate("call_kick")} aria-label={`Remove ${name} from the call`}>Remove</button>
+        </div>
+      )}
     </figure>
   );
 }

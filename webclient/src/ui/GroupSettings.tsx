@@ -1,8 +1,11 @@
-// A group's settings: its profile, its channels, invites and members (for those allowed).
-import { useEffect, useState, type FormEvent } from "react";
-import type { ChannelKind, ChannelOut, GroupOut, InviteOut, MemberOut, RoleName } from "../api/protocol.gen";
+// A group's settings: its profile, its channels, invites, members and bans (for those allowed).
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import type { BanOut, ChannelKind, ChannelOut, GroupOut, InviteOut, MemberOut, MembersBulk, RoleName } from "../api/protocol.gen";
 import { ApiError, type Rest } from "../api/rest";
+import { outranks } from "../state/store";
+import { Dialog } from "./Dialog";
 import { ChannelIcon } from "./Icons";
+import { bulkSummary, parseUserIds } from "./memberAdmin";
 
 const MANAGERS: (RoleName | null)[] = ["owner", "moderator"];
 
@@ -13,6 +16,11 @@ export function GroupSettings({ rest, group, channels, onChannelSaved, onClose }
   const guard = (action: () => Promise<unknown>) => action().then(() => setError(null))
     .catch((e) => setError(e instanceof ApiError ? e.message : "That did not work."));
   const manager = MANAGERS.includes(group.my_role);
+  const [bans, setBans] = useState<BanOut[]>([]);
+  const reloadBans = useCallback(() => rest.listBans(group.id).then(setBans), [rest, group.id]);
+  useEffect(() => {
+    if (manager) reloadBans().catch(() => {});
+  }, [manager, reloadBans]);
   return (
     <section className="settings" aria-labelledby="settings-title">
       <header className="pane-header">
@@ -23,7 +31,8 @@ export function GroupSettings({ rest, group, channels, onChannelSaved, onClose }
       {group.my_role === "owner" && <Profile rest={rest} group={group} guard={guard} />}
       {manager && <Channels rest={rest} group={group} channels={channels} onSaved={onChannelSaved} guard={guard} />}
       {manager && <Invites rest={rest} group={group} guard={guard} />}
-      <Members rest={rest} group={group} manager={manager} guard={guard} />
+      <Members rest={rest} group={group} manager={manager} guard={guard} onBanned={reloadBans} />
+      {manager && <Bans rest={rest} group={group} bans={bans} onLifted={reloadBans} guard={guard} />}
     </section>
   );
 }
@@ -127,17 +136,31 @@ function Invites({ rest, group, guard }: { rest: Rest; group: GroupOut; guard: G
   );
 }
 
-function Members({ rest, group, manager, guard }: { rest: Rest; group: GroupOut; manager: boolean; guard: Guard }) {
+function Members({ rest, group, manager, guard, onBanned }: {
+  rest: Rest; group: GroupOut; manager: boolean; guard: Guard; onBanned: () => Promise<unknown>;
+}) {
   const [members, setMembers] = useState<MemberOut[]>([]);
   const [query, setQuery] = useState("");
   const [role, setRole] = useState("");
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [notice, setNotice] = useState("");
+  const [banning, setBanning] = useState<MemberOut | null>(null);
+  const closeBan = useCallback(() => setBanning(null), []);
   const reload = () => rest.listMembers(group.id, query, role).then((p) => setMembers(p.members));
   useEffect(() => void reload().catch(() => {}), [group.id, query, role]);
   const toggle = (id: string) => setSelected((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
+  const bulk = (action: MembersBulk["action"], userIds: string[], newRole?: RoleName) => guard(async () => {
+    const { results } = await rest.bulkMembers(group.id, action, userIds, newRole);
+    setNotice(bulkSummary(action, results));
+    if (action === "remove") setSelected(new Set());
+    await reload();
+  });
+  const mayActOn = (m: MemberOut) => outranks(group.my_role, m.role);
   return (
     <div className="card">
       <h3>Members</h3>
+      <p role="status" className="hint">{notice}</p>
+      {manager && <InvitePeople onInvite={(ids, inviteRole) => bulk("add", ids, inviteRole)} />}
       <div className="filters">
         <label>Search<input type="search" value={query} onChange={(e) => setQuery(e.target.value)} /></label>
         <label>Role<select value={role} onChange={(e) => setRole(e.target.value)}>
@@ -146,9 +169,9 @@ function Members({ rest, group, manager, guard }: { rest: Rest; group: GroupOut;
       </div>
       {manager && selected.size > 0 && (
         <div className="bulk" role="group" aria-label="With the selected members">
-          <button onClick={() => void guard(async () => { await rest.bulkMembers(group.id, "set_role", [...selected], "moderator"); await reload(); })}>Make moderators</button>
-          <button onClick={() => void guard(async () => { await rest.bulkMembers(group.id, "set_role", [...selected], "member"); await reload(); })}>Make members</button>
-          <button className="danger" onClick={() => void guard(async () => { await rest.bulkMembers(group.id, "remove", [...selected]); setSelected(new Set()); await reload(); })}>Remove</button>
+          {group.my_role === "owner" && <button onClick={() => void bulk("set_role", [...selected], "moderator")}>Make moderators</button>}
+          <button onClick={() => void bulk("set_role", [...selected], "member")}>Make members</button>
+          <button className="danger" onClick={() => void bulk("remove", [...selected])}>Remove</button>
         </div>
       )}
       <table>
@@ -158,16 +181,91 @@ function Members({ rest, group, manager, guard }: { rest: Rest; group: GroupOut;
             <tr key={m.user_id}>
               {manager && <td><input type="checkbox" aria-label={`Select ${m.display_name}`} checked={selected.has(m.user_id)} onChange={() => toggle(m.user_id)} /></td>}
               <td>{m.display_name} <span className="username">@{m.username}</span></td>
-              <td>{manager && m.role !== "owner" ? (
+              <td>{manager && mayActOn(m) ? (
                 <select aria-label={`Role of ${m.display_name}`} value={m.role}
                   onChange={(e) => void guard(async () => { await rest.changeRole(group.id, m.user_id, e.target.value as RoleName); await reload(); })}>
                   <option value="moderator">moderator</option><option value="member">member</option><option value="guest">guest</option>
                 </select>) : m.role}</td>
-              {manager && <td>{m.role !== "owner" && <button className="link danger" onClick={() => void guard(async () => { await rest.removeMember(group.id, m.user_id); await reload(); })}>Remove</button>}</td>}
+              {manager && <td>{mayActOn(m) && (
+                <>
+                  <button className="link danger" onClick={() => void guard(async () => { await rest.removeMember(group.id, m.user_id); await reload(); })}>Remove</button>
+                  <button className="link danger" aria-label={`Ban ${m.display_name}`} onClick={() => setBanning(m)}>Ban</button>
+                </>
+              )}</td>}
             </tr>
           ))}
         </tbody>
       </table>
+      {banning && (
+        <BanDialog member={banning} onClose={closeBan} onBan={(reason) => guard(async () => {
+          await rest.ban(group.id, banning.user_id, reason);
+          setBanning(null);
+          setNotice(`${banning.display_name} is banned.`);
+          await Promise.all([reload(), onBanned()]);
+        })} />
+      )}
+    </div>
+  );
+}
+
+/** Adding people sends each an invitation of their own; they join when they accept it. */
+function InvitePeople({ onInvite }: { onInvite: (userIds: string[], role: RoleName) => Promise<void> }) {
+  const [text, setText] = useState("");
+  const [role, setRole] = useState<RoleName>("member");
+  return (
+    <form className="invite-people" onSubmit={(e: FormEvent) => {
+      e.preventDefault();
+      const ids = parseUserIds(text);
+      if (ids.length) void onInvite(ids, role).then(() => setText(""));
+    }}>
+      <label>Invite people (user IDs, one per line)
+        <textarea value={text} rows={2} onChange={(e) => setText(e.target.value)} aria-describedby="invite-people-hint" /></label>
+      <p id="invite-people-hint" className="hint">Each person gets an invitation and joins when they accept it.</p>
+      <label>As<select value={role} onChange={(e) => setRole(e.target.value as RoleName)}>
+        <option value="member">Member</option><option value="guest">Guest</option></select></label>
+      <button type="submit">Send invitations</button>
+    </form>
+  );
+}
+
+function BanDialog({ member, onClose, onBan }: { member: MemberOut; onClose: () => void; onBan: (reason: string) => Promise<void> }) {
+  const [reason, setReason] = useState("");
+  return (
+    <Dialog title={`Ban ${member.display_name}`} onClose={onClose}>
+      <form onSubmit={(e: FormEvent) => { e.preventDefault(); void onBan(reason); }}>
+        <p>{member.display_name} leaves the group, its calls and chats at once, and cannot come back, not even through an invite, until the ban is lifted.</p>
+        <label>Reason (shown to moderators)<textarea value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} /></label>
+        <div className="actions">
+          <button type="submit" className="danger">Ban</button>
+          <button type="button" className="secondary" onClick={onClose}>Cancel</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function Bans({ rest, group, bans, onLifted, guard }: {
+  rest: Rest; group: GroupOut; bans: BanOut[]; onLifted: () => Promise<unknown>; guard: Guard;
+}) {
+  return (
+    <div className="card">
+      <h3>Bans</h3>
+      {bans.length === 0 ? <p className="hint">Nobody is banned.</p> : (
+        <table>
+          <thead><tr><th scope="col">Name</th><th scope="col">Reason</th><th scope="col">Since</th><th scope="col">Actions</th></tr></thead>
+          <tbody>
+            {bans.map((b) => (
+              <tr key={b.user_id}>
+                <td>{b.display_name} <span className="username">@{b.username}</span></td>
+                <td>{b.reason || "—"}</td>
+                <td>{new Date(b.created_at).toLocaleDateString()}</td>
+                <td><button className="link" aria-label={`Lift the ban on ${b.display_name}`}
+                  onClick={() => void guard(async () => { await rest.liftBan(group.id, b.user_id); await onLifted(); })}>Lift ban</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import type { MemberOut } from "../api/protocol.gen";
 import type { Rest } from "../api/rest";
-import type { State } from "../state/store";
+import { presenceIn, type State } from "../state/store";
 import { SpeakerIcon } from "./Icons";
 
 export function MemberList({ rest, groupId, state, open, onToggle }: {
@@ -15,7 +15,7 @@ export function MemberList({ rest, groupId, state, open, onToggle }: {
     return () => clearTimeout(timer);
   }, [rest, groupId, query, state.names]);
 
-  const statusOf = (id: string) => state.presence[id]?.status ?? "offline";
+  const statusOf = (id: string) => presenceIn(state, groupId, id)?.status ?? "offline";
   const sorted = [...members].sort((a, b) => Number(statusOf(a.user_id) === "offline") - Number(statusOf(b.user_id) === "offline"));
   return (
     <aside className={`members ${open ? "" : "collapsed"}`} aria-label="Members">
@@ -28,7 +28,7 @@ export function MemberList({ rest, groupId, state, open, onToggle }: {
           <input id="member-search" type="search" placeholder="Search members" value={query} onChange={(e) => setQuery(e.target.value)} />
           <ul>
             {sorted.map((m) => {
-              const presence = state.presence[m.user_id];
+              const presence = presenceIn(state, groupId, m.user_id);
               const voice = presence?.voice_channel_id ? state.channels[presence.voice_channel_id]?.name : null;
               return (
                 <li key={m.user_id} className={`member ${statusOf(m.user_id)}`}>

@@ -3,9 +3,12 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
+import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
-import { channelsOf, initialState, reduce } from "../state/store";
+import { channelsOf, initialState, reduce, voiceOccupants } from "../state/store";
+import { AccountDialog } from "./AccountDialog";
 import { CallView } from "./CallView";
+import { Invitations } from "./Invitations";
 import { GroupRail } from "./GroupRail";
 import { GroupSettings } from "./GroupSettings";
 import { MemberList } from "./MemberList";
@@ -21,6 +24,9 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
   const [pane, setPane] = useState<Pane>("channel");
   const [call, setCall] = useState<CallSession | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
+  const [accountOpen, setAccountOpen] = useState(false);
+  // Stable, so the dialog does not move focus again at every render.
+  const closeAccount = useCallback(() => setAccountOpen(false), []);
   const [announcement, setAnnouncement] = useState("");
   const [membersOpen, setMembersOpen] = useState(true);
   const gateway = useMemo(() => new Gateway({
@@ -40,19 +46,28 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       }),
     ];
     gateway.start();
+    const stopRenewal = keepSessionFresh(rest, gateway);
     // For diagnosis from the console (and the browser tests): the live connection.
     (globalThis as { peershareGateway?: Gateway }).peershareGateway = gateway;
     const typingTimer = setInterval(() => dispatch({ type: "typing_expired", now: Date.now() }), 2_000);
     return () => {
       offs.forEach((off) => off());
       clearInterval(typingTimer);
+      stopRenewal();
       gateway.stop();
     };
-  }, [gateway]);
+  }, [gateway, rest]);
 
   useEffect(() => {
     if (state.status === "signed_out") onSignOut();
   }, [state.status, onSignOut]);
+
+  // Invitations that arrived while I was away; new ones come as pushes.
+  const myId = state.me?.id;
+  useEffect(() => {
+    if (!myId) return;
+    rest.myInvites().then((invites) => dispatch({ type: "pending_invites", invites })).catch(() => {});
+  }, [rest, myId]);
 
   const groups = Object.values(state.groups).sort((a, b) => a.name.localeCompare(b.name));
   const currentGroup = (groupId && state.groups[groupId]) || groups[0] || null;
@@ -63,7 +78,7 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
 
   useEffect(() => {
     if (!currentGroupId) return;
-    rest.listMembers(currentGroupId).then((page) => dispatch({ type: "members", members: page.members })).catch(() => {});
+    rest.listMembers(currentGroupId).then((page) => dispatch({ type: "members", groupId: currentGroupId, members: page.members })).catch(() => {});
   }, [rest, currentGroupId]);
 
   const openChannel = useCallback((id: string) => {
@@ -105,6 +120,7 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
         <footer className="me">
           <span className={`status-dot ${state.status}`} aria-hidden="true" />
           <span>{state.me?.display_name}</span>
+          <button className="link" onClick={() => setAccountOpen(true)}>Account</button>
           <button className="link" onClick={onSignOut}>Sign out</button>
         </footer>
       </nav>
@@ -134,7 +150,9 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
         </button>
       )}
       <div className="visually-hidden" aria-live="polite" role="status">{announcement}</div>
+      <Invitations rest={rest} state={state} dispatch={dispatch} />
       {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
+      {accountOpen && <AccountDialog rest={rest} onClose={closeAccount} />}
     </div>
   );
 }
@@ -159,7 +177,8 @@ function ChannelList({ channels, activeId, state, onOpen }: {
   return (
     <ul className="channels">
       {channels.map((c) => {
-        const inCall = state.calls[c.id]?.participants ?? [];
+        const inCall = c.kind === "voice" ? voiceOccupants(state, c.group_id, c.id) : [];
+        const sharing = new Set(state.calls[c.id]?.participants.filter((p) => p.screen).map((p) => p.user_id));
         const unread = state.unread[c.id] ?? 0;
         return (
           <li key={c.id}>
@@ -172,7 +191,7 @@ function ChannelList({ channels, activeId, state, onOpen }: {
             </button>
             {inCall.length > 0 && (
               <ul className="in-call" aria-label={`In ${c.name}`}>
-                {inCall.map((p) => <li key={p.participant_id}>{nameOf(state, p.user_id)}{p.screen && <> <ScreenIcon /><span className="visually-hidden"> sharing a screen</span></>}</li>)}
+                {inCall.map((userId) => <li key={userId}>{nameOf(state, userId)}{sharing.has(userId) && <> <ScreenIcon /><span className="visually-hidden"> sharing a screen</span></>}</li>)}
               </ul>
             )}
           </li>

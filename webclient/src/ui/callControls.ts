@@ -1,14 +1,19 @@
-// What the call buttons and shortcuts do.
+// What the call buttons and shortcuts do, and how the call view words what happened.
 import type { CallSession } from "../calls/callSession";
 import { SCREEN_CONSTRAINTS } from "../calls/layers";
+import type { Source } from "../calls/p2p";
+
+/** A shortcut for something I may not turn on now does nothing (the button says why). */
+const blocked = (call: CallSession, source: Source) => !call.sending(source) && !call.canSend(source);
 
 export async function toggleMic(call: CallSession): Promise<void> {
   const mic = call.tracks.mic;
-  if (mic) await call.setSending("mic", call.sending("mic") ? null : mic);
+  if (mic && !blocked(call, "mic")) await call.setSending("mic", call.sending("mic") ? null : mic);
 }
 
 export async function toggleCamera(call: CallSession): Promise<void> {
   if (call.sending("camera")) return call.setSending("camera", null);
+  if (blocked(call, "camera")) return;
   let camera = call.tracks.camera;
   if (!camera || camera.readyState === "ended") {
     [camera] = (await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 } })).getVideoTracks();
@@ -19,8 +24,31 @@ export async function toggleCamera(call: CallSession): Promise<void> {
 /** The browser's own picker chooses a screen, a window or a tab. */
 export async function toggleScreen(call: CallSession): Promise<void> {
   if (call.sending("screen")) return call.setSending("screen", null);
+  if (blocked(call, "screen")) return;
   const stream = await navigator.mediaDevices.getDisplayMedia(SCREEN_CONSTRAINTS);
   const [track] = stream.getVideoTracks();
   track.addEventListener("ended", () => void call.setSending("screen", null));
   await call.setSending("screen", track);
+}
+
+const REMOVALS: Record<string, string> = {
+  kicked: "A moderator removed you from the call.",
+  time_limit: "Your call time in this group is used up.",
+  joined_elsewhere: "You joined this call from another device or tab.",
+  access_revoked: "You no longer have access to this call.",
+  resume_failed: "The call could not be resumed after the connection dropped.",
+};
+
+/** Why the call ended, for the person it ended for; null when they left themselves. */
+export function removalMessage(reason: string | null): string | null {
+  if (reason === null || reason === "left") return null;
+  return REMOVALS[reason] ?? "The call ended.";
+}
+
+/** Time left as m:ss (h:mm:ss from an hour), never negative. */
+export function formatRemaining(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
