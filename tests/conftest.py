@@ -58,9 +58,7 @@ def api(server: RunningServer) -> Api:
     return Api(server.url)
 
 
-@pytest.fixture
-def server_factory(base_settings: Settings) -> Iterator[Callable[..., RunningServer]]:
-    """Starts extra nodes with other settings (same database); stops them after the test."""
+def _nodes(base_settings: Settings) -> Iterator[Callable[..., RunningServer]]:
     started: list[RunningServer] = []
 
     def start(**overrides: Any) -> RunningServer:
@@ -71,3 +69,15 @@ def server_factory(base_settings: Settings) -> Iterator[Callable[..., RunningSer
     yield start
     for running in started:
         running.stop()
+
+
+@pytest.fixture
+def server_factory(base_settings: Settings) -> Iterator[Callable[..., RunningServer]]:
+    """Starts extra nodes with other settings (same database); stops them after the test."""
+    yield from _nodes(base_settings)
+
+
+@pytest.fixture(scope="module")
+def server_factory_module(base_settings: Settings) -> Iterator[Callable[..., RunningServer]]:
+    """The same, for nodes a whole test module shares."""
+    yield from _nodes(base_settings)

@@ -138,7 +138,7 @@ class CallService:
             if resumed is not None:
                 assert resume_token is not None
                 participant_id, token = resumed["id"], resume_token
-                await calls.reattach(conn, participant_id, session_id)
+                await calls.reattach(conn, participant_id, session_id, principal.sign_in_id)
                 await self._sfu.resumed(call["id"], participant_id, session_id)
             else:
                 replaced = await calls.live_participation_of(conn, principal.user_id)
@@ -147,7 +147,7 @@ class CallService:
                     call = await calls.lock_live_call(conn, channel_id, channel["group_id"])
                 token = secrets.token_urlsafe(32)
                 participant_id = await calls.insert_participant(conn, call["id"], principal.user_id, session_id,
-                                                                _hash(token))
+                                                                _hash(token), principal.sign_in_id)
             remaining = None
             if limit is not None:
                 # Guests have a budget of call time in the group, across rejoins and nodes.
@@ -315,15 +315,16 @@ class CallService:
     async def enforce_rights(self, change: RightsChanged) -> list[Eviction]:
         """Takes out of their call whoever may no longer be in it, re-derives what the others
         may send, and re-sets the mode (a restricted participant moves a P2P call to the SFU)."""
-        if change.change in (RightsChange.SIGN_IN_REVOKED, RightsChange.CHANNEL_DELETED, RightsChange.GROUP_DELETED):
-            return []  # sign-ins end with their sockets; deletions evict in their own transaction
+        if change.change in (RightsChange.CHANNEL_DELETED, RightsChange.GROUP_DELETED):
+            return []  # deletions take people out in their own transaction
+        revoked = change.change is RightsChange.SIGN_IN_REVOKED
         limit = self._settings.guest_call_limit_s
         async with self._db.transaction() as conn:
             standing = await calls.live_standing(conn, group_id=change.group_id, channel_id=change.channel_id,
-                                                 user_id=change.user_id)
+                                                 user_id=change.user_id, sign_in_id=change.sign_in_id)
             out: list[tuple[asyncpg.Record, CallRemovalReason]] = []
             for row in standing:
-                if Permission.JOIN_CALL not in granted_in_call(row):
+                if revoked or Permission.JOIN_CALL not in granted_in_call(row):
                     out.append((row, "access_revoked"))
                 elif row["guest"] and await calls.call_seconds_in_group(conn, row["user_id"], row["group_id"]) >= limit - 0.5:
                     out.append((row, "time_limit"))

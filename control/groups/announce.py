@@ -15,7 +15,7 @@ from control.realtime.frames import (
 from control.realtime.gateway import Realtime
 from control.store import channels, groups
 from control.views import channel_out, group_out
-from schemas.signaling import GroupJoined, GroupRemoved, GroupState
+from schemas.signaling import ChannelChanged, ChannelRemoved, GroupJoined, GroupRemoved, GroupState
 
 
 async def announce_joined(realtime: Realtime, group_id: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -33,10 +33,19 @@ async def announce_joined(realtime: Realtime, group_id: uuid.UUID, user_id: uuid
 
 
 async def announce_role_changed(realtime: Realtime, group_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """The group hears of the new role; the member gets each channel as the new role sees it
+    (gone, where it may no longer look)."""
     async with realtime.db.connection() as conn:
         member = await groups.get_member(conn, group_id, user_id)
-    if member is not None:
-        await realtime.hub.publish_to_group(group_id, member_updated_frames(group_id, member))
+        rows = await channels.list_channels(conn, group_id)
+    if member is None:
+        return
+    await realtime.hub.publish_to_group(group_id, member_updated_frames(group_id, member))
+    role = Role(member["role"])
+    for row in rows:
+        frame = (ChannelChanged(channel=channel_out(row, role)) if can_see_channel(role, row)
+                 else ChannelRemoved(group_id=group_id, channel_id=row["id"]))
+        await realtime.hub.publish_to_user(user_id, dump(frame))
 
 
 async def announce_left(realtime: Realtime, group_id: uuid.UUID, user_id: uuid.UUID) -> None:

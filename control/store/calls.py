@@ -75,14 +75,14 @@ async def get_participant(conn: asyncpg.Connection, participant_id: uuid.UUID) -
 
 
 async def insert_participant(conn: asyncpg.Connection, call_id: uuid.UUID, user_id: uuid.UUID, session_id: str,
-                             token_hash: bytes) -> uuid.UUID:
+                             token_hash: bytes, sign_in_id: uuid.UUID | None) -> uuid.UUID:
     # A moderator's mute in this call holds for a rejoin too.
     participant_id: uuid.UUID = await conn.fetchval(
-        "INSERT INTO call_participants (call_id, user_id, session_id, resume_token_hash, muted_by_moderator, audio)"
-        " SELECT $1, $2, $3, $4, m.muted, NOT m.muted FROM"
+        "INSERT INTO call_participants (call_id, user_id, session_id, resume_token_hash, sign_in_id,"
+        " muted_by_moderator, audio) SELECT $1, $2, $3, $4, $5, m.muted, NOT m.muted FROM"
         " (SELECT EXISTS (SELECT 1 FROM call_mutes WHERE call_id = $1 AND user_id = $2) AS muted) m"
         " RETURNING id",
-        call_id, user_id, session_id, token_hash,
+        call_id, user_id, session_id, token_hash, sign_in_id,
     )
     return participant_id
 
@@ -114,7 +114,8 @@ _STANDING_FROM = (
 
 async def live_standing(conn: asyncpg.Connection, *, call_id: uuid.UUID | None = None,
                         group_id: uuid.UUID | None = None, channel_id: uuid.UUID | None = None,
-                        user_id: uuid.UUID | None = None, lock: bool = False) -> list[asyncpg.Record]:
+                        user_id: uuid.UUID | None = None, sign_in_id: uuid.UUID | None = None,
+                        lock: bool = False) -> list[asyncpg.Record]:
     """Live participants (of a call, a group's calls, a channel's call, a user) with what decides
     their rights: their role in the group now (null once they are no longer a member) and the
     channel's overrides. In the order they joined."""
@@ -123,8 +124,9 @@ async def live_standing(conn: asyncpg.Connection, *, call_id: uuid.UUID | None =
         f"SELECT {_STANDING_COLUMNS}{_STANDING_FROM} WHERE p.left_at IS NULL"
         " AND ($1::uuid IS NULL OR p.call_id = $1) AND ($2::uuid IS NULL OR c.group_id = $2)"
         " AND ($3::uuid IS NULL OR c.channel_id = $3) AND ($4::uuid IS NULL OR p.user_id = $4)"
+        " AND ($5::uuid IS NULL OR p.sign_in_id = $5)"
         f" ORDER BY p.joined_at, p.id{suffix}",
-        call_id, group_id, channel_id, user_id,
+        call_id, group_id, channel_id, user_id, sign_in_id,
     )
 
 
@@ -138,9 +140,11 @@ async def call_seconds_in_group(conn: asyncpg.Connection, user_id: uuid.UUID, gr
     return float(seconds)
 
 
-async def reattach(conn: asyncpg.Connection, participant_id: uuid.UUID, session_id: str) -> None:
+async def reattach(conn: asyncpg.Connection, participant_id: uuid.UUID, session_id: str,
+                   sign_in_id: uuid.UUID | None) -> None:
     await conn.execute(
-        "UPDATE call_participants SET session_id = $2, disconnected_at = NULL WHERE id = $1", participant_id, session_id
+        "UPDATE call_participants SET session_id = $2, sign_in_id = $3, disconnected_at = NULL WHERE id = $1",
+        participant_id, session_id, sign_in_id,
     )
 
 

@@ -105,7 +105,7 @@ class CallClient(P2PPeer):
         self._handover: asyncio.Task[None] | None = None
 
     async def join(self, channel_id: str) -> dict[str, Any]:
-        signals = self.ws.subscribe("call_mode", "p2p_signal", *SFU_PUSHES)
+        signals = self.ws.subscribe("call_mode", "p2p_signal", "call_muted", "call_removed", *SFU_PUSHES)
         self.joined = await self.ws.ok("join_call", channel_id=channel_id)
         self._task = asyncio.create_task(self._follow(signals))
         return self.joined
@@ -139,12 +139,36 @@ class CallClient(P2PPeer):
         elif kind == "sfu_consumer_added" and self.sfu is not None:
             consumer = await self.sfu.consume(frame)
             self._count(f"{frame['participant_id']}:{frame['source']}", consumer.track)
+        elif kind == "call_muted":
+            await self._stop_mic()
+        elif kind == "call_removed":
+            await self._hang_up()
         elif kind == "sfu_reset" and self.sfu is not None:
             await self.sfu.close()
             self.sfu = SfuPath(self.ws, self.sources())
             await self.sfu.start()
         if kind in ("call_mode", "p2p_signal") and self.mode == "p2p":
             await super()._on_signal(frame)
+
+    async def _hang_up(self) -> None:
+        """Out of the call: every path closes at once, as in the web client."""
+        pc, self.pc, self.peer_id, self.mode = self.pc, None, None, None
+        sfu, self.sfu = self.sfu, None
+        if pc is not None:
+            await pc.close()
+        if sfu is not None:
+            await sfu.close()
+
+    async def _stop_mic(self) -> None:
+        """A moderator muted us: the microphone stops on every path at once, as in the web client."""
+        self._audio = False
+        if self.pc is not None:
+            for sender in self.pc.getSenders():
+                if sender.track is not None and sender.track.kind == "audio":
+                    sender.replaceTrack(None)
+        mic = self.sfu.producers.get("mic") if self.sfu is not None else None
+        if mic is not None:
+            mic.pause()
 
     def _retire_when_new_path_plays(self, close: Callable[[], Awaitable[None]]) -> None:
         """Make before break: the old path keeps going until the new one shows video, and a moment

@@ -22,5 +22,8 @@ CREATE TABLE call_mutes (
 ALTER TABLE invites ADD COLUMN invitee_id uuid REFERENCES users (id) ON DELETE CASCADE;
 CREATE INDEX invites_invitee ON invites (invitee_id) WHERE invitee_id IS NOT NULL;
 
+-- The sign-in a participant joined with: revoking it takes them out of the call at once.
+ALTER TABLE call_participants ADD COLUMN sign_in_id uuid;
+
 -- Guests' call time is summed over their participations in the group's calls.
 CREATE INDEX call_participants_user ON call_participants (user_id);
