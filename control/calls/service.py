@@ -20,7 +20,7 @@ import structlog
 
 from control.access import channel_access
 from control.auth.tokens import Principal
-from control.calls.ice import ice_servers
+from control.calls.ice import call_ice_servers
 from control.calls.participation import my_participation
 from control.calls.sdp import sending_tracks
 from control.calls.sfu import SfuService
@@ -140,7 +140,7 @@ class CallService:
         return CallJoined(
             call_id=call["id"], participant_id=participant_id, resume_token=token, mode=mode_for(len(roster)),
             participants=[participant_out(p) for p in roster],
-            ice_servers=ice_servers(self._settings, principal.user_id), time_limit_s=limit,
+            ice_servers=call_ice_servers(self._settings, principal.user_id, call["id"]), time_limit_s=limit,
         )
 
     async def leave(self, principal: Principal, reason: str = "left") -> None:
