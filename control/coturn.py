@@ -101,13 +101,14 @@ class CoturnConfig:
     tls_key: Path | None = None
     tls_port: int = 5349
 
+    # Named by port: nodes sharing a data folder (tests, several nodes on one host) keep theirs apart.
     @property
     def config_file(self) -> Path:
-        return self.data_dir / "turnserver.conf"
+        return self.data_dir / f"turnserver-{self.port}.conf"
 
     @property
     def log_file(self) -> Path:
-        return self.data_dir / "turnserver.log"
+        return self.data_dir / f"turnserver-{self.port}.log"
 
     def lines(self) -> list[str]:
         """The config file, one option a line (turnserver's long option names without `--`)."""
@@ -136,7 +137,7 @@ class CoturnConfig:
             f"cli-password={self.cli_password}",
             f"log-file={self.log_file}",
             "simple-log",
-            f"pidfile={self.data_dir / 'turnserver.pid'}",
+            f"pidfile={self.data_dir / f'turnserver-{self.port}.pid'}",
         ]
         if self.proc_user is not None:
             group = grp.getgrgid(pwd.getpwnam(self.proc_user).pw_gid).gr_name

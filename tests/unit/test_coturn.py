@@ -52,7 +52,7 @@ def test_production_keeps_the_relay_safe_and_bounded() -> None:
     for option in ("no-tcp-relay", "no-multicast-peers", "use-auth-secret", "static-auth-secret=s", "realm=r",
                    "user-quota=12", "total-quota=1200", "max-bps=375000", "bps-capacity=125000000",
                    "max-allocate-lifetime=600", "stale-nonce=600", "cli-ip=127.0.0.1", "cli-port=5766",
-                   "cli-password=pw", "log-file=/tmp/turn/turnserver.log"):
+                   "cli-password=pw", "log-file=/tmp/turn/turnserver-3478.log"):
         assert option in lines
 
 
