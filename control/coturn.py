@@ -33,8 +33,8 @@ from control.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-# Peers coturn refuses (CreatePermission/ChannelBind answer 403), as CIDR here and as the
-# `first-last` ranges coturn's denied-peer-ip takes in the file.
+# Peers coturn refuses (CreatePermission/ChannelBind answer 403 Forbidden IP); the file gives them
+# as the `first-last` ranges denied-peer-ip takes (see denied_peer_ranges).
 DENIED_PEER_NETWORKS = (
     "0.0.0.0/8",        # "this network"
     "10.0.0.0/8",       # private
@@ -72,9 +72,21 @@ MAX_ALLOCATE_LIFETIME_S = 600
 STALE_NONCE_S = 600
 
 
-def _as_range(network: str) -> str:
-    net = ipaddress.ip_network(network)
-    return f"{net.network_address}-{net.broadcast_address}"
+def denied_peer_ranges() -> list[str]:
+    """DENIED_PEER_NETWORKS as coturn 4.6.1 reads them correctly (both checked against it):
+    - it compares IPv6 addresses byte by byte, not as numbers (`addr_less_eq`), so a range only
+      means what it says when it is exactly one CIDR block;
+    - a range starting at the unspecified address `::` counts as open below and, across families,
+      takes in every IPv4 peer. So `::/3` is given from `::1` on, in CIDR blocks; coturn refuses
+      the peers `::` and `0.0.0.0` by itself."""
+    ranges = []
+    for text in DENIED_PEER_NETWORKS:
+        network = ipaddress.ip_network(text)
+        blocks = [network]
+        if network.version == 6 and network.network_address == ipaddress.IPv6Address("::"):
+            blocks = list(ipaddress.summarize_address_range(ipaddress.IPv6Address("::1"), network.broadcast_address))
+        ranges += [f"{block.network_address}-{block.broadcast_address}" for block in blocks]
+    return ranges
 
 
 @dataclass(frozen=True)
@@ -151,7 +163,7 @@ class CoturnConfig:
         if self.allow_loopback:
             lines.append("allow-loopback-peers")
         else:
-            lines += [f"denied-peer-ip={_as_range(n)}" for n in DENIED_PEER_NETWORKS]
+            lines += [f"denied-peer-ip={r}" for r in denied_peer_ranges()]
         return lines
 
 

@@ -32,11 +32,12 @@ def is_denied(address: str, lines: list[str]) -> bool:
     "0.0.0.0", "10.0.0.1", "100.64.0.1", "100.100.100.200", "127.0.0.1", "127.255.255.254", "169.254.169.254",
     "172.16.0.1", "172.31.255.255", "192.0.0.192", "192.0.2.1", "192.88.99.1", "192.168.1.1", "198.18.0.1",
     "198.51.100.1", "203.0.113.1", "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
-    "::", "::1", "::127.0.0.1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:0:a00:1", "64:ff9b::7f00:1",
+    "::1", "::127.0.0.1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:0:a00:1", "64:ff9b::7f00:1",
     "64:ff9b:1::1", "100::1", "2001::1", "2001:2::1", "2001:db8::1", "2002:7f00:1::1", "3fff::1", "fc00::1",
     "fd00:ec2::254", "fe80::1", "fec0::1", "ff02::1", "ff0e::1",
 ])
 def test_production_denies_every_special_purpose_peer(peer: str) -> None:
+    # `::` is in no range (see the test below): coturn refuses it by itself, as test_turn_deny shows.
     assert is_denied(peer, config().lines())
 
 
@@ -44,6 +45,15 @@ def test_production_denies_every_special_purpose_peer(peer: str) -> None:
                                   "2a00:1450::1", "2001:4860:4860::8888"])
 def test_production_still_relays_to_public_peers(peer: str) -> None:
     assert not is_denied(peer, config().lines())
+
+
+def test_every_ipv6_range_is_one_cidr_block_not_starting_at_the_unspecified_address() -> None:
+    """coturn 4.6.1 compares IPv6 addresses byte by byte and reads a range from `::` as matching every
+    IPv4 peer: only such ranges mean what they say."""
+    for first, last in denied_ranges(config().lines()):
+        if first.version == 6:
+            assert first != ipaddress.IPv6Address("::")
+            assert len(list(ipaddress.summarize_address_range(first, last))) == 1
 
 
 def test_production_keeps_the_relay_safe_and_bounded() -> None:
