@@ -9,12 +9,14 @@ explicitly.
 
 REST credentials cannot be revoked, so `Coturn.cut` ends live relays through coturn's admin
 console (telnet on 127.0.0.1): `psp <text>` lists the sessions whose username contains the text,
-`cs <id>` cancels one.
+`cs <id>` cancels one. A revoked credential still allocates until it expires, so `Coturn.revoke`
+keeps cutting what it allocates until then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import grp
 import ipaddress
 import os
@@ -23,6 +25,7 @@ import re
 import secrets
 import shutil
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +73,8 @@ DENIED_PEER_NETWORKS = (
 MAX_ALLOCATE_LIFETIME_S = 600
 # A nonce older than this must be renewed, which re-checks the credential.
 STALE_NONCE_S = 600
+# How soon an allocation made again with a revoked credential is cut.
+REVOKED_POLL_S = 0.5
 
 
 def denied_peer_ranges() -> list[str]:
@@ -197,6 +202,9 @@ class Coturn:
         self._process: ChildProcess | None = None
         # One console conversation at a time: answers are read by prompt.
         self._cli_lock = asyncio.Lock()
+        # Revoked username matches and the expiry bound of the credentials they cover.
+        self._revoked: dict[str, int] = {}
+        self._watch: asyncio.Task[None] | None = None
 
     @staticmethod
     def available() -> bool:
@@ -223,12 +231,17 @@ class Coturn:
                 raise RuntimeError(f"turnserver exited with {self._process.returncode}; see {self.config.log_file}")
             if _accepts(self.config.listen_ip, self.config.port):
                 log.info("coturn_started", port=self.config.port, pid=self._process.pid)
+                self._watch = asyncio.create_task(self._keep_revoked())
                 return
             await asyncio.sleep(0.05)
         await self.stop()
         raise TimeoutError("turnserver did not start listening in time")
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
         if self._process is None or self._process.returncode is not None:
             return
         self._process.terminate()
@@ -238,28 +251,58 @@ class Coturn:
             self._process.kill()
             await self._process.wait()
 
-    async def cut(self, match: str, timeout_s: float = 2.0) -> int:
+    async def cut(self, match: str, expiring_by: int | None = None) -> int:
         """Cancels every live allocation whose username contains `match` (see control.turn's
-        `*_match` helpers); returns how many. The client gets no more relayed packets and its next
-        Refresh is refused (437), at once."""
+        `*_match` helpers) and, if given, whose credential expires at or before `expiring_by`;
+        returns how many. The client gets no more relayed packets and its next request on the
+        allocation is refused (437 Allocation Mismatch), at once."""
+        return await self._cut({match: expiring_by})
+
+    async def revoke(self, match: str, expiring_by: int) -> int:
+        """`cut`, and cut again every REVOKED_POLL_S whatever comes back with a credential of
+        `match` that expires by `expiring_by` (pass now + TURN_TTL to cover every credential given
+        out so far), until then. Credentials given out later expire later: a user who gets their
+        rights back is not cut."""
+        self._revoked[match] = max(expiring_by, self._revoked.get(match, 0))
+        return await self.cut(match, expiring_by)
+
+    async def _keep_revoked(self) -> None:
+        while True:
+            await asyncio.sleep(REVOKED_POLL_S)
+            now = time.time()
+            self._revoked = {m: by for m, by in self._revoked.items() if by >= now}
+            if not self._revoked:
+                continue
+            try:
+                await self._cut(dict(self._revoked))
+            except (OSError, TimeoutError, asyncio.IncompleteReadError) as error:
+                log.warning("turn_revoke_failed", error=repr(error))
+
+    async def _cut(self, targets: dict[str, int | None], timeout_s: float = 2.0) -> int:
+        """One console conversation for every (match, expiring_by) in `targets`."""
+        cut = 0
         async with self._cli_lock, asyncio.timeout(timeout_s):
             reader, writer = await asyncio.open_connection("127.0.0.1", self.config.cli_port)
             try:
                 await reader.readuntil(b"Enter password: ")
                 await _command(reader, writer, self.config.cli_password)
-                listing = await _command(reader, writer, f"psp {match}")
-                sessions = [sid for sid, user in _SESSION.findall(listing) if match in user]
-                for session_id in sessions:
-                    await _command(reader, writer, f"cs {session_id}")
+                for match, expiring_by in targets.items():
+                    listing = await _command(reader, writer, f"psp {match}")
+                    for session_id, username in _SESSION.findall(listing):
+                        expiry = int(username.partition(":")[0])
+                        if match in username and (expiring_by is None or expiry <= expiring_by):
+                            await _command(reader, writer, f"cs {session_id}")
+                            cut += 1
                 writer.write(b"quit\r\n")
             finally:
                 writer.close()
-        log.info("turn_sessions_cut", match=match, count=len(sessions))
-        return len(sessions)
+        if cut:
+            log.info("turn_sessions_cut", matches=list(targets), count=cut)
+        return cut
 
 
 # A session in `ps`/`psp` output: "    1) id=001000000000000001, user <1795883474:u1.c1>:".
-_SESSION = re.compile(r"\) id=(\d+), user <([^>\r\n]*)>:")
+_SESSION = re.compile(r"\) id=(\d+), user <(\d+:[^>\r\n]*)>:")
 
 
 async def _command(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: str) -> str:

@@ -257,6 +257,33 @@ async def test_cut_ends_a_participants_relays_within_a_second_and_spares_the_oth
             relay.close()
 
 
+async def test_a_revoked_credential_is_cut_again_within_a_second_and_a_later_one_is_spared(
+        production: Coturn) -> None:
+    alice, call = uuid.uuid4(), uuid.uuid4()
+    server = ("127.0.0.1", production.config.port)
+    revoked = credentials(alice, str(call))  # expires in 600 s
+    first, again = await TurnClient.open(server, *revoked), await TurnClient.open(server, *revoked)
+    given_back = await TurnClient.open(server, *credentials(alice, str(call), now=time.time() + 5))
+    try:
+        await first.allocate()
+        assert await production.revoke(participant_match(alice, call), int(time.time()) + 600) == 1
+        await given_back.allocate()
+        await again.allocate()  # coturn cannot refuse a credential before its expiry
+        started = time.monotonic()
+        while time.monotonic() - started < 2:
+            try:
+                await again.refresh()
+            except TurnError as error:
+                assert error.code == 437
+                break
+        elapsed = time.monotonic() - started
+        assert elapsed < 1.0, f"re-allocation cut after {elapsed:.3f} s"
+        await given_back.refresh()
+    finally:
+        for client in (first, again, given_back):
+            client.close()
+
+
 async def test_after_a_cut_nothing_more_is_relayed(loopback_allowed: Coturn, canaries: dict[int, Canary]) -> None:
     user, call = uuid.uuid4(), uuid.uuid4()
     relay = await allocation(loopback_allowed, IPV4, user, str(call))
