@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 
 import pytest
 
-from control.coturn import CoturnConfig
+from control.coturn import CoturnConfig, _proc_user
 
 
 def config(**overrides: object) -> CoturnConfig:
@@ -88,3 +89,12 @@ def test_tls_is_on_only_with_a_certificate() -> None:
     assert "no-tls" in config().lines()
     lines = config(tls_cert=Path("/c.pem"), tls_key=Path("/k.pem")).lines()
     assert "cert=/c.pem" in lines and "pkey=/k.pem" in lines and "no-tls" not in lines
+
+
+def test_coturn_changes_user_only_when_the_node_is_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert _proc_user("turnserver") is None
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert _proc_user("root") == "root"
+    with pytest.raises(RuntimeError, match="does not exist"):
+        _proc_user("no-such-user-here")
