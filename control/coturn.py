@@ -105,14 +105,14 @@ class CoturnConfig:
     data_dir: Path
     cli_port: int
     cli_password: str
+    user_quota: int
+    total_quota: int
+    max_bitrate: int
+    total_bitrate: int
     relay_ips: tuple[str, ...] = ()
     external_ip: str | None = None
     # None: stay the node's user (it is not root).
     proc_user: str | None = None
-    user_quota: int = 12
-    total_quota: int = 1200
-    max_bitrate: int = 3_000_000
-    total_bitrate: int = 1_000_000_000
     allow_loopback: bool = False
     tls_cert: Path | None = None
     tls_key: Path | None = None
@@ -178,14 +178,14 @@ def coturn_config(settings: Settings) -> CoturnConfig:
         port=settings.turn_port, min_port=settings.turn_min_port, max_port=settings.turn_max_port,
         data_dir=settings.data_dir, cli_port=settings.turn_cli_port or _free_tcp_port(),
         cli_password=secrets.token_urlsafe(24), relay_ips=settings.turn_relay_ips,
-        external_ip=settings.turn_external_ip, proc_user=_proc_user(settings.turn_proc_user),
+        external_ip=settings.turn_external_ip, proc_user=coturn_proc_user(settings.turn_proc_user),
         user_quota=settings.turn_user_quota, total_quota=settings.turn_total_quota,
         max_bitrate=settings.turn_max_bitrate, total_bitrate=settings.turn_total_bitrate,
         allow_loopback=settings.turn_allow_loopback, tls_cert=settings.turn_tls_cert, tls_key=settings.turn_tls_key,
     )
 
 
-def _proc_user(name: str) -> str | None:
+def coturn_proc_user(name: str) -> str | None:
     """coturn changes user only when started by root; a relay must never run as root."""
     if os.geteuid() != 0:
         return None

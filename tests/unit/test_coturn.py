@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from control.coturn import CoturnConfig, _proc_user
+from control.coturn import CoturnConfig, coturn_proc_user
+from control.settings import Settings
 
 
 def config(**overrides: object) -> CoturnConfig:
+    defaults = Settings()
     values: dict[str, object] = dict(secret="s", realm="r", listen_ip="127.0.0.1", port=3478, min_port=49160,
-                                     max_port=49200, data_dir=Path("/tmp/turn"), cli_port=5766, cli_password="pw")
+                                     max_port=49200, data_dir=Path("/tmp/turn"), cli_port=5766, cli_password="pw",
+                                     user_quota=defaults.turn_user_quota, total_quota=defaults.turn_total_quota,
+                                     max_bitrate=defaults.turn_max_bitrate,
+                                     total_bitrate=defaults.turn_total_bitrate)
     values.update(overrides)
     return CoturnConfig(**values)  # type: ignore[arg-type]
 
@@ -93,8 +98,8 @@ def test_tls_is_on_only_with_a_certificate() -> None:
 
 def test_coturn_changes_user_only_when_the_node_is_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    assert _proc_user("turnserver") is None
+    assert coturn_proc_user("turnserver") is None
     monkeypatch.setattr(os, "geteuid", lambda: 0)
-    assert _proc_user("root") == "root"
+    assert coturn_proc_user("root") == "root"
     with pytest.raises(RuntimeError, match="does not exist"):
-        _proc_user("no-such-user-here")
+        coturn_proc_user("no-such-user-here")
