@@ -14,11 +14,12 @@ from control.settings import Settings
 
 def config(**overrides: object) -> CoturnConfig:
     defaults = Settings()
-    values: dict[str, object] = dict(secret="s", realm="r", listen_ip="127.0.0.1", port=3478, min_port=49160,
-                                     max_port=49200, data_dir=Path("/tmp/turn"), cli_port=5766, cli_password="pw",
-                                     user_quota=defaults.turn_user_quota, total_quota=defaults.turn_total_quota,
-                                     max_bitrate=defaults.turn_max_bitrate,
-                                     total_bitrate=defaults.turn_total_bitrate)
+    values: dict[str, object] = {
+        "secret": "s", "realm": "r", "listen_ip": "127.0.0.1", "port": 3478, "min_port": 49160, "max_port": 49200,
+        "data_dir": Path("/tmp/turn"), "cli_port": 5766, "cli_password": "pw",
+        "user_quota": defaults.turn_user_quota, "total_quota": defaults.turn_total_quota,
+        "max_bitrate": defaults.turn_max_bitrate, "total_bitrate": defaults.turn_total_bitrate,
+    }
     values.update(overrides)
     return CoturnConfig(**values)  # type: ignore[arg-type]
 
