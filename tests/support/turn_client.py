@@ -26,9 +26,9 @@ _REQUESTED_ADDRESS_FAMILY, _REQUESTED_TRANSPORT, _FINGERPRINT = 0x0017, 0x0019, 
 
 class TurnError(Exception):
     def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"{code} {reason}")
         self.code = code
-        self.reason = reason
+        self.reason = reason.rstrip("\x00 ")  # coturn pads its reasons with NULs
+        super().__init__(f"{code} {self.reason}")
 
 
 # An attribute's value: bytes as they go on the wire, or a peer address to XOR-encode.
