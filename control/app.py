@@ -30,6 +30,7 @@ from control.api.routing import Endpoint, to_starlette_route
 from control.auth.tokens import TokenService
 from control.calls.media_engine import MediaEngine
 from control.calls.service import CallService
+from control.calls.turn_access import TurnAccess
 from control.calls.sfu import SfuService
 from control.chat import Chat
 from control.coturn import Coturn, coturn_config
@@ -108,6 +109,7 @@ def build_app(settings: Settings) -> Starlette:
                 coturn = Coturn(coturn_config(settings))
                 await coturn.start()
                 stack.push_async_callback(coturn.stop)
+                rights.reactions.append(TurnAccess(coturn, settings.turn_ttl_s).on_rights_changed)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.services = Services(
                 settings=settings,

@@ -106,7 +106,8 @@ class Settings:
     turn_secret: str = ""
     turn_urls: tuple[str, ...] = ()
     stun_urls: tuple[str, ...] = ()
-    turn_ttl_s: int = 3600
+    # Lifetime of a call's TURN credentials; signaling renews them while the call goes on.
+    turn_ttl_s: int = 1800
     turn_host: str = "127.0.0.1"
     turn_listen_ip: str = "127.0.0.1"
     turn_port: int = 3478
@@ -116,6 +117,21 @@ class Settings:
     turn_external_ip: str | None = None
     turn_tls_cert: Path | None = None
     turn_tls_key: Path | None = None
+    # Where coturn relays from (default: TURN_LISTEN_IP); add an IPv6 address to relay to IPv6 peers.
+    turn_relay_ips: tuple[str, ...] = ()
+    # Limits of the managed coturn: allocations per user and in total, bits per second per
+    # allocation and for all of them together.
+    turn_user_quota: int = 12
+    turn_total_quota: int = 1200
+    turn_max_bitrate: int = 3_000_000
+    turn_total_bitrate: int = 1_000_000_000
+    # The user coturn runs as when the node runs as root (Debian's package creates it).
+    turn_proc_user: str = "turnserver"
+    # coturn's admin console on 127.0.0.1, through which the node cuts revoked relays (0: any free port).
+    turn_cli_port: int = 0
+    # GET /api/ice-servers (the network check) per user and window.
+    turn_check_rate: int = 10
+    turn_check_window_s: int = 600
     # Only for tests on one machine: production refuses to relay to loopback and private peers.
     turn_allow_loopback: bool = False
 
@@ -201,7 +217,7 @@ def _turn_from_env(env: Mapping[str, str], data_dir: Path, host: str, public_url
         "turn_secret": env.get("TURN_SECRET") or (_stored_secret(data_dir / "turn_secret") if mode == "managed" else ""),
         "turn_urls": _split(env.get("TURN_URLS", "")),
         "stun_urls": _split(env.get("STUN_URLS", "")),
-        "turn_ttl_s": int(env.get("TURN_TTL", "3600")),
+        "turn_ttl_s": int(env.get("TURN_TTL", "1800")),
         "turn_host": env.get("TURN_HOST", public_host),
         "turn_listen_ip": listen_ip,
         "turn_port": int(env.get("TURN_PORT", "3478")),
@@ -211,6 +227,15 @@ def _turn_from_env(env: Mapping[str, str], data_dir: Path, host: str, public_url
         "turn_external_ip": env.get("TURN_EXTERNAL_IP") or None,
         "turn_tls_cert": Path(cert) if cert else None,
         "turn_tls_key": Path(key) if key else None,
+        "turn_relay_ips": _split(env.get("TURN_RELAY_IPS", "")),
+        "turn_user_quota": int(env.get("TURN_USER_QUOTA", "12")),
+        "turn_total_quota": int(env.get("TURN_TOTAL_QUOTA", "1200")),
+        "turn_max_bitrate": int(env.get("TURN_MAX_BITRATE", "3000000")),
+        "turn_total_bitrate": int(env.get("TURN_TOTAL_BITRATE", "1000000000")),
+        "turn_proc_user": env.get("TURN_PROC_USER", "turnserver"),
+        "turn_cli_port": int(env.get("TURN_CLI_PORT", "0")),
+        "turn_check_rate": int(env.get("TURN_CHECK_RATE", "10")),
+        "turn_check_window_s": int(env.get("TURN_CHECK_WINDOW", "600")),
         "turn_allow_loopback": env.get("TURN_ALLOW_LOOPBACK", "") in ("1", "true", "yes"),
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from control import __version__
 from control.api.routing import ApiRouter, Context
-from control.calls.ice import ice_servers
+from control.calls.ice import check_ice_servers
 from schemas.rest import ClientConfigOut, IceServerOut, IceServersOut
 
 router = ApiRouter("client")
@@ -17,7 +17,13 @@ async def client_config(ctx: Context) -> ClientConfigOut:
     return ClientConfigOut(oauth_providers=sorted(ctx.services.settings.oauth), version=__version__)
 
 
-@router.get("/api/ice-servers", summary="STUN and TURN servers with credentials for me", response=IceServersOut)
+@router.get("/api/ice-servers", summary="STUN and TURN servers with 5-minute credentials, for the network check "
+            "(429 rate_limited past TURN_CHECK_RATE per TURN_CHECK_WINDOW)",
+            response=IceServersOut)
 async def my_ice_servers(ctx: Context) -> IceServersOut:
-    servers = ice_servers(ctx.services.settings, ctx.principal.user_id)
+    settings = ctx.services.settings
+    # Per user: each answer is a working relay credential, so it must not be a free supply.
+    await ctx.services.limiter.hit(f"ice-servers:user:{ctx.principal.user_id}", settings.turn_check_rate,
+                                   settings.turn_check_window_s)
+    servers = check_ice_servers(settings, ctx.principal.user_id)
     return IceServersOut(ice_servers=[IceServerOut(**s.model_dump()) for s in servers])

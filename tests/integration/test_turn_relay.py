@@ -48,9 +48,9 @@ async def test_join_hands_out_stun_and_time_limited_turn_credentials(turn_node: 
         port = turn_node.settings.turn_port
         assert stun["urls"] == [f"stun:127.0.0.1:{port}"]
         assert f"turn:127.0.0.1:{port}?transport=udp" in turn["urls"]
-        expiry, _, user = turn["username"].partition(":")
-        assert user == group.owner.id
-        assert 3500 < int(expiry) - time.time() <= 3600
+        expiry, _, subject = turn["username"].partition(":")
+        assert subject == f"{group.owner.id}.{joined['call_id']}"
+        assert 1700 < int(expiry) - time.time() <= 1800
     finally:
         await client.close()
 
@@ -87,10 +87,10 @@ async def test_turn_refuses_an_expired_credential_and_accepts_a_fresh_one(turn_n
 
     server = ("127.0.0.1", turn_node.settings.turn_port)
     secret = turn_node.settings.turn_secret
-    fresh = turn_credentials(secret, uuid.uuid4(), ttl_s=600)
+    fresh = turn_credentials(secret, uuid.uuid4(), "check", ttl_s=600)
     transport, _ = await aioice_turn.create_turn_endpoint(_Sink, server, fresh.username, fresh.password)
     transport.close()
-    expired = turn_credentials(secret, uuid.uuid4(), ttl_s=600, now=time.time() - 3600)
+    expired = turn_credentials(secret, uuid.uuid4(), "check", ttl_s=600, now=time.time() - 3600)
     with pytest.raises(Exception) as refused:
         await asyncio.wait_for(
             aioice_turn.create_turn_endpoint(_Sink, server, expired.username, expired.password), 10)
