@@ -35,6 +35,7 @@ from control.chat import Chat
 from control.coturn import Coturn, coturn_config
 from control.errors import PeerShareError
 from control.metrics import metrics_endpoint
+from control.proxies import TrustedProxies
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.gateway import Realtime
 from control.services import Services
@@ -77,6 +78,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 def build_app(settings: Settings) -> Starlette:
     openapi = build_openapi(ENDPOINTS)
     docs_page = render_docs(openapi)
+    proxies = TrustedProxies(settings.forwarded_allow_ips)  # a bad address stops the start here
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -108,6 +110,7 @@ def build_app(settings: Settings) -> Starlette:
                 db=db,
                 tokens=TokenService(settings.jwt_secret, settings.access_token_ttl_s),
                 limiter=RedisRateLimiter(redis) if redis else MemoryRateLimiter(),
+                proxies=proxies,
                 http=http,
                 realtime=realtime,
                 chat=Chat(db, realtime),

@@ -55,7 +55,7 @@ class Context:
 
     @property
     def client_ip(self) -> str:
-        return self.request.client.host if self.request.client else "unknown"
+        return self.services.proxies.client_ip(self.request)
 
 
 Handler = Callable[..., Awaitable[Any]]
