@@ -133,7 +133,7 @@ def build_app(settings: Settings) -> Starlette:
         Route("/api/docs", docs, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         WebSocketRoute("/ws", gateway),
-        *webclient_routes(),
+        *webclient_routes(settings.webclient_dir),
     ]
     return Starlette(
         routes=routes,

@@ -16,6 +16,9 @@ from typing import Any, Mapping
 
 OAUTH_PROVIDERS = ("google", "github", "discord")
 
+# The web client's build (npm run build in webclient/).
+WEBCLIENT_DIST = Path(__file__).resolve().parents[1] / "webclient" / "dist"
+
 # Public endpoints of each provider; each can be overridden (tests point them at a local server).
 _OAUTH_DEFAULT_ENDPOINTS: dict[str, dict[str, str]] = {
     "google": {
@@ -75,6 +78,7 @@ class Settings:
     forwarded_allow_ips: tuple[str, ...] = ()
     oauth: Mapping[str, OAuthProviderSettings] = field(default_factory=dict)
     log_level: str = "info"
+    webclient_dir: Path = WEBCLIENT_DIST
     # WebSocket gateway. Browsers' Origin must be one of these (the public URL's when empty).
     allowed_origins: tuple[str, ...] = ()
     hello_timeout_s: float = 5.0
@@ -144,6 +148,7 @@ class Settings:
             forwarded_allow_ips=_split(env.get("FORWARDED_ALLOW_IPS", "")),
             oauth=_oauth_from_env(env),
             log_level=env.get("LOG_LEVEL", "info").lower(),
+            webclient_dir=Path(env.get("WEBCLIENT_DIR") or WEBCLIENT_DIST),
             allowed_origins=tuple(o.rstrip("/") for o in _split(env.get("ALLOWED_ORIGINS", ""))),
             ws_ping_interval_s=float(env.get("WS_PING_INTERVAL", "10")),
             ws_ping_timeout_s=float(env.get("WS_PING_TIMEOUT", "10")),
