@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from control.api import (
     auth,
@@ -25,7 +26,7 @@ from control.api import (
     messages,
     oauth,
 )
-from control.api.openapi import build_openapi, render_docs
+from control.api.openapi import DOCS_POLICY, build_openapi, render_docs
 from control.api.routing import Endpoint, to_starlette_route
 from control.auth.tokens import TokenService
 from control.calls.media_engine import MediaEngine
@@ -37,6 +38,7 @@ from control.errors import PeerShareError
 from control.metrics import metrics_endpoint
 from control.proxies import TrustedProxies
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from control.security_headers import SecurityHeaders
 from control.realtime.gateway import Realtime
 from control.services import Services
 from control.settings import Settings
@@ -73,6 +75,12 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path)
     return JSONResponse({"error": {"code": "internal_error", "message": "something went wrong on our side"}},
                         status_code=500)
+
+
+class _PeerShareApp(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outermost, so the 500 page that Starlette's error middleware sends has the headers too.
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def build_app(settings: Settings) -> Starlette:
@@ -126,7 +134,7 @@ def build_app(settings: Settings) -> Starlette:
         return JSONResponse(openapi)
 
     async def docs(request: Request) -> Response:
-        return HTMLResponse(docs_page)
+        return HTMLResponse(docs_page, headers={"Content-Security-Policy": DOCS_POLICY})
 
     routes = [to_starlette_route(ep) for ep in ENDPOINTS] + [
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
@@ -135,7 +143,7 @@ def build_app(settings: Settings) -> Starlette:
         WebSocketRoute("/ws", gateway),
         *webclient_routes(settings.webclient_dir),
     ]
-    return Starlette(
+    return _PeerShareApp(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={PeerShareError: _peershare_error, HTTPException: _http_error, Exception: _unexpected_error},
