@@ -27,7 +27,7 @@ from control.api import (
     oauth,
 )
 from control.api.openapi import DOCS_POLICY, build_openapi, render_docs
-from control.api.routing import Endpoint, to_starlette_route
+from control.api.routing import Endpoint, error_response, to_starlette_route
 from control.auth.tokens import TokenService
 from control.calls.media_engine import MediaEngine
 from control.calls.service import CallService
@@ -60,8 +60,7 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 async def _peershare_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PeerShareError)
-    headers = {"Retry-After": str(exc.details["retry_after_s"])} if exc.code == "rate_limited" else None
-    return JSONResponse(exc.to_body(), status_code=exc.status, headers=headers)
+    return error_response(exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

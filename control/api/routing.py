@@ -19,6 +19,7 @@ from control.errors import (
     InvalidJson,
     NotFound,
     PayloadTooLarge,
+    PeerShareError,
     Unauthenticated,
     ValidationFailed,
 )
@@ -142,6 +143,12 @@ async def read_json(request: Request, limit: int) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise InvalidJson("the body is not valid JSON") from None
+
+
+def error_response(exc: PeerShareError) -> JSONResponse:
+    """The one HTTP form of an error: its body, its status, and Retry-After when rate limited."""
+    headers = {"Retry-After": str(exc.details["retry_after_s"])} if exc.code == "rate_limited" else None
+    return JSONResponse(exc.to_body(), status_code=exc.status, headers=headers)
 
 
 def serialize(value: Any) -> Any:
