@@ -38,8 +38,8 @@ from control.errors import PeerShareError
 from control.metrics import metrics_endpoint
 from control.proxies import TrustedProxies
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from control.security_headers import SecurityHeaders
 from control.realtime.gateway import Realtime
+from control.security_headers import SecurityHeaders
 from control.services import Services
 from control.settings import Settings
 from control.signaling.endpoint import gateway

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+
 def _is_source_map(path: str) -> bool:
     return path.lower().endswith(".map")
 

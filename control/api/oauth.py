@@ -18,7 +18,13 @@ from starlette.responses import RedirectResponse, Response
 
 from control.api.routing import ApiRouter, Context, error_response
 from control.auth import sessions
-from control.auth.oauth import BrowserNonce, OAuthProfile, PkcePair, authorize_url, fetch_profile
+from control.auth.oauth import (
+    BrowserNonce,
+    OAuthProfile,
+    PkcePair,
+    authorize_url,
+    fetch_profile,
+)
 from control.errors import InvalidInput, NotFound, PeerShareError, PermissionDenied
 from control.settings import OAuthProviderSettings
 from control.store import users
