@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from control.api import (
     auth,
@@ -25,8 +26,8 @@ from control.api import (
     messages,
     oauth,
 )
-from control.api.openapi import build_openapi, render_docs
-from control.api.routing import Endpoint, to_starlette_route
+from control.api.openapi import DOCS_POLICY, build_openapi, render_docs
+from control.api.routing import Endpoint, error_response, to_starlette_route
 from control.auth.tokens import TokenService
 from control.calls.media_engine import MediaEngine
 from control.calls.service import CallService
@@ -36,9 +37,11 @@ from control.chat import Chat
 from control.coturn import Coturn, coturn_config
 from control.errors import PeerShareError
 from control.metrics import metrics_endpoint
+from control.proxies import TrustedProxies
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.gateway import Realtime
 from control.rights import Rights
+from control.security_headers import SecurityHeaders
 from control.services import Services
 from control.settings import Settings
 from control.signaling.endpoint import gateway
@@ -59,8 +62,7 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 async def _peershare_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PeerShareError)
-    headers = {"Retry-After": str(exc.details["retry_after_s"])} if exc.code == "rate_limited" else None
-    return JSONResponse(exc.to_body(), status_code=exc.status, headers=headers)
+    return error_response(exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -76,9 +78,16 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
                         status_code=500)
 
 
+class _PeerShareApp(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outermost, so the 500 page that Starlette's error middleware sends has the headers too.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def build_app(settings: Settings) -> Starlette:
     openapi = build_openapi(ENDPOINTS)
     docs_page = render_docs(openapi)
+    proxies = TrustedProxies(settings.forwarded_allow_ips)  # a bad address stops the start here
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -116,6 +125,7 @@ def build_app(settings: Settings) -> Starlette:
                 db=db,
                 tokens=TokenService(settings.jwt_secret, settings.access_token_ttl_s),
                 limiter=RedisRateLimiter(redis) if redis else MemoryRateLimiter(),
+                proxies=proxies,
                 http=http,
                 realtime=realtime,
                 rights=rights,
@@ -132,16 +142,16 @@ def build_app(settings: Settings) -> Starlette:
         return JSONResponse(openapi)
 
     async def docs(request: Request) -> Response:
-        return HTMLResponse(docs_page)
+        return HTMLResponse(docs_page, headers={"Content-Security-Policy": DOCS_POLICY})
 
     routes = [to_starlette_route(ep) for ep in ENDPOINTS] + [
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/docs", docs, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         WebSocketRoute("/ws", gateway),
-        *webclient_routes(),
+        *webclient_routes(settings.webclient_dir),
     ]
-    return Starlette(
+    return _PeerShareApp(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={PeerShareError: _peershare_error, HTTPException: _http_error, Exception: _unexpected_error},

@@ -14,11 +14,14 @@ from typing import Any
 from control.settings import Settings
 
 
-def uvicorn_websocket_options(settings: Settings) -> dict[str, Any]:
-    """Frames over 64 KiB close the socket (1009); a peer silent past ping + timeout is dropped.
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """No proxy headers: uvicorn would believe X-Forwarded-For from 127.0.0.1, and the client's
+    address has one rule, control.proxies (FORWARDED_ALLOW_IPS).
+    Frames over 64 KiB close the socket (1009); a peer silent past ping + timeout is dropped.
     No per-message deflate: frames are small JSON, and compressing each one for each of a
     channel's members took a quarter of the node's CPU under chat load."""
     return {
+        "proxy_headers": False,
         "ws_max_size": 64 * 1024,
         "ws_per_message_deflate": False,
         "ws_ping_interval": settings.ws_ping_interval_s,
@@ -32,7 +35,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     from control.app import build_app
 
     uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                proxy_headers=True, **uvicorn_websocket_options(settings))
+                **uvicorn_options(settings))
     return 0
 
 

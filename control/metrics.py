@@ -1,6 +1,8 @@
 """`GET /metrics`: what an operator watches, in Prometheus' text format — this node's sockets,
 messages and SFU rooms, the mediasoup workers' CPU and memory, and the live calls of the whole
-deployment. With METRICS_TOKEN set, a scraper must send it as a bearer token."""
+deployment. With METRICS_TOKEN set, a scraper must send it as a bearer token; without one, only
+requests from this machine that no proxy relayed are answered. Workers are labelled by their
+slot, never their PID (a PID tells an outsider about the host and changes at every respawn)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from control import __version__
+from control.errors import PermissionDenied, Unauthenticated
+from control.proxies import is_local_request
 from control.services import Services
 from control.store import calls
 
@@ -53,16 +57,16 @@ async def render(services: Services) -> str:
     out.metric("peershare_sfu_rooms", "gauge", "SFU rooms hosted on this node", [({}, len(rooms))])
     out.metric("peershare_sfu_peers", "gauge", "participants in SFU rooms hosted on this node",
                [({}, sum(len(room.peers) for room in rooms))])
-    workers = sfu.engine.workers()
-    usages = await asyncio.gather(*(w.get_resource_usage() for w in workers), return_exceptions=True)
-    measured = [(w, u) for w, u in zip(workers, usages) if isinstance(u, dict)]
+    workers = sfu.engine.workers_by_slot()
+    usages = await asyncio.gather(*(w.get_resource_usage() for w in workers.values()), return_exceptions=True)
+    measured = [({"worker": str(slot)}, u) for slot, u in zip(workers, usages) if isinstance(u, dict)]
     out.metric("peershare_media_workers", "gauge", "live mediasoup workers", [({}, len(workers))])
     out.metric("peershare_media_worker_cpu_seconds_total", "counter", "CPU time of each mediasoup worker",
-               [({"pid": str(w.pid)}, (u["ru_utime"] + u["ru_stime"]) / 1000) for w, u in measured])
+               [(label, (u["ru_utime"] + u["ru_stime"]) / 1000) for label, u in measured])
     out.metric("peershare_media_worker_max_resident_memory_bytes", "gauge", "peak memory of each mediasoup worker",
-               [({"pid": str(w.pid)}, u["ru_maxrss"] * 1024) for w, u in measured])
+               [(label, u["ru_maxrss"] * 1024) for label, u in measured])
     out.metric("peershare_media_worker_routers", "gauge", "routers (calls) on each mediasoup worker",
-               [({"pid": str(w.pid)}, len(w.routers)) for w in workers])
+               [({"worker": str(slot)}, len(w.routers)) for slot, w in workers.items()])
     return out.text()
 
 
@@ -72,5 +76,8 @@ async def metrics_endpoint(request: Request) -> Response:
     if token:
         given = request.headers.get("authorization", "").removeprefix("Bearer ")
         if not hmac.compare_digest(given.encode(), token.encode()):
-            return PlainTextResponse("metrics need the METRICS_TOKEN bearer token\n", status_code=401)
+            raise Unauthenticated("metrics need the METRICS_TOKEN bearer token", code="metrics_token_required")
+    elif not is_local_request(request):
+        raise PermissionDenied("metrics answer only this machine unless METRICS_TOKEN is set",
+                               code="metrics_not_local")
     return PlainTextResponse(await render(services), media_type="text/plain; version=0.0.4")

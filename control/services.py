@@ -10,6 +10,7 @@ from control.auth.tokens import TokenService
 from control.calls.service import CallService
 from control.calls.sfu import SfuService
 from control.chat import Chat
+from control.proxies import TrustedProxies
 from control.ratelimit import RateLimiter
 from control.realtime.gateway import Realtime
 from control.rights import Rights
@@ -23,6 +24,7 @@ class Services:
     db: Database
     tokens: TokenService
     limiter: RateLimiter
+    proxies: TrustedProxies
     # For calls to OAuth providers.
     http: httpx.AsyncClient
     realtime: Realtime

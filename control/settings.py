@@ -16,6 +16,9 @@ from typing import Any, Mapping
 
 OAUTH_PROVIDERS = ("google", "github", "discord")
 
+# The web client's build (npm run build in webclient/).
+WEBCLIENT_DIST = Path(__file__).resolve().parents[1] / "webclient" / "dist"
+
 # Public endpoints of each provider; each can be overridden (tests point them at a local server).
 _OAUTH_DEFAULT_ENDPOINTS: dict[str, dict[str, str]] = {
     "google": {
@@ -71,8 +74,11 @@ class Settings:
     # Login/register attempts allowed per window, per client IP and per account.
     auth_rate_limit: int = 10
     auth_rate_window_s: int = 60
+    # Proxies (addresses or CIDRs) whose X-Forwarded-For is believed; none by default.
+    forwarded_allow_ips: tuple[str, ...] = ()
     oauth: Mapping[str, OAuthProviderSettings] = field(default_factory=dict)
     log_level: str = "info"
+    webclient_dir: Path = WEBCLIENT_DIST
     # WebSocket gateway. Browsers' Origin must be one of these (the public URL's when empty).
     allowed_origins: tuple[str, ...] = ()
     hello_timeout_s: float = 5.0
@@ -97,7 +103,7 @@ class Settings:
     media_announced_ip: str | None = None
     # Caps on what one participant may send to the SFU, in bits per second.
     sfu_max_incoming_bitrate: int = 6_000_000
-    # GET /metrics asks for this bearer token when set (open when empty).
+    # GET /metrics asks for this bearer token when set; when empty it answers local requests only.
     metrics_token: str = ""
     # With several nodes: a call's SFU host renews its claim; one silent this long is taken over.
     sfu_host_lease_s: float = 15.0
@@ -155,8 +161,10 @@ class Settings:
             guest_call_limit_s=int(env.get("GUEST_CALL_LIMIT", "3600")),
             auth_rate_limit=int(env.get("AUTH_RATE_LIMIT", "10")),
             auth_rate_window_s=int(env.get("AUTH_RATE_WINDOW", "60")),
+            forwarded_allow_ips=_split(env.get("FORWARDED_ALLOW_IPS", "")),
             oauth=_oauth_from_env(env),
             log_level=env.get("LOG_LEVEL", "info").lower(),
+            webclient_dir=Path(env.get("WEBCLIENT_DIR") or WEBCLIENT_DIST),
             allowed_origins=tuple(o.rstrip("/") for o in _split(env.get("ALLOWED_ORIGINS", ""))),
             ws_ping_interval_s=float(env.get("WS_PING_INTERVAL", "10")),
             ws_ping_timeout_s=float(env.get("WS_PING_TIMEOUT", "10")),

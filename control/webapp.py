@@ -1,24 +1,36 @@
 """Serves the built web client (webclient/dist): its files, and index.html for every other
-non-API path, so links like /invite/<code> open the app."""
+non-API path, so links like /invite/<code> open the app. Never a source map (*.map), even if a
+build left one behind: it would hand out the app's sources."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
-DIST = Path(__file__).resolve().parents[1] / "webclient" / "dist"
+
+def _is_source_map(path: str) -> bool:
+    return path.lower().endswith(".map")
 
 
-def webclient_routes(dist: Path = DIST) -> list[BaseRoute]:
+class _Assets(StaticFiles):
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if _is_source_map(path):
+            raise HTTPException(404, "no such file")
+        return await super().get_response(path, scope)
+
+
+def webclient_routes(dist: Path) -> list[BaseRoute]:
     index = dist / "index.html"
 
     async def app_page(request: Request) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": {"code": "not_found", "message": "no such API path"}}, status_code=404)
+        if request.url.path.startswith("/api/") or _is_source_map(request.url.path):
+            return JSONResponse({"error": {"code": "not_found", "message": "no such path"}}, status_code=404)
         if not index.is_file():
             return JSONResponse({"error": {"code": "webclient_not_built",
                                            "message": "the web client is not built: run scripts/run"}}, status_code=503)
@@ -26,6 +38,6 @@ def webclient_routes(dist: Path = DIST) -> list[BaseRoute]:
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     return [
-        Mount("/assets", app=StaticFiles(directory=dist / "assets", check_dir=False), name="assets"),
+        Mount("/assets", app=_Assets(directory=dist / "assets", check_dir=False), name="assets"),
         Route("/{path:path}", app_page, methods=["GET", "HEAD"]),
     ]

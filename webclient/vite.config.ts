@@ -4,7 +4,8 @@ import react from "@vitejs/plugin-react";
 // `npm run dev` proxies the API and the gateway to a node on 127.0.0.1:8080 (scripts/run).
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: "dist", sourcemap: true },
+  // No source maps: the served build must not hand out the sources.
+  build: { outDir: "dist", sourcemap: false },
   server: {
     proxy: {
       "/api": "http://127.0.0.1:8080",

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
@@ -15,6 +17,21 @@ from control.api.routing import Endpoint, response_schema
 from schemas.rest import ErrorBody
 
 _REF = "#/components/schemas/{model}"
+
+_DOCS_STYLE = """
+:root { color-scheme: light dark; font-family: system-ui, sans-serif; }
+body { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }
+section { border-top: 1px solid #8884; padding: .5rem 0; }
+h3 { margin: .4rem 0; font-size: 1rem; }
+.m { display: inline-block; min-width: 4.5rem; border-radius: 4px; padding: 0 .3rem; color: #fff; text-align: center; }
+.get { background: #2a7; } .post { background: #27c; } .patch { background: #c82; } .delete { background: #c33; }
+pre { overflow: auto; font-size: .8rem; }
+"""
+_DOCS_STYLE_HASH = base64.b64encode(hashlib.sha256(_DOCS_STYLE.encode()).digest()).decode()
+# The docs page is one file with an inline style sheet: its policy allows that sheet by hash, and
+# nothing else (no scripts at all).
+DOCS_POLICY = (f"default-src 'none'; style-src 'sha256-{_DOCS_STYLE_HASH}'; base-uri 'none'; form-action 'none';"
+               " frame-ancestors 'none'")
 
 
 class _Components:
@@ -103,15 +120,7 @@ def render_docs(document: dict[str, Any]) -> str:
     )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>PeerShare API</title>
-<style>
-:root {{ color-scheme: light dark; font-family: system-ui, sans-serif; }}
-body {{ max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }}
-section {{ border-top: 1px solid #8884; padding: .5rem 0; }}
-h3 {{ margin: .4rem 0; font-size: 1rem; }}
-.m {{ display: inline-block; min-width: 4.5rem; border-radius: 4px; padding: 0 .3rem; color: #fff; text-align: center; }}
-.get {{ background: #2a7; }} .post {{ background: #27c; }} .patch {{ background: #c82; }} .delete {{ background: #c33; }}
-pre {{ overflow: auto; font-size: .8rem; }}
-</style></head><body>
+<style>{_DOCS_STYLE}</style></head><body>
 <h1>PeerShare API <small>{html.escape(document['info']['version'])}</small></h1>
 <p>JSON bodies; errors are <code>{{"error": {{"code": "...", "message": "..."}}}}</code>.
 Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>.</p>

@@ -20,6 +20,7 @@ from control.errors import (
     InvalidJson,
     NotFound,
     PayloadTooLarge,
+    PeerShareError,
     Unauthenticated,
     ValidationFailed,
 )
@@ -56,7 +57,7 @@ class Context:
 
     @property
     def client_ip(self) -> str:
-        return self.request.client.host if self.request.client else "unknown"
+        return self.services.proxies.client_ip(self.request)
 
 
 Handler = Callable[..., Awaitable[Any]]
@@ -143,6 +144,12 @@ async def read_json(request: Request, limit: int) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise InvalidJson("the body is not valid JSON") from None
+
+
+def error_response(exc: PeerShareError) -> JSONResponse:
+    """The one HTTP form of an error: its body, its status, and Retry-After when rate limited."""
+    headers = {"Retry-After": str(exc.details["retry_after_s"])} if exc.code == "rate_limited" else None
+    return JSONResponse(exc.to_body(), status_code=exc.status, headers=headers)
 
 
 def serialize(value: Any) -> Any:

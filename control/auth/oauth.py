@@ -2,12 +2,17 @@
 
 Each provider's profile is normalised into one OAuthProfile; an account is found by its
 (provider, subject) identity, else linked by verified e-mail, else created.
+
+The state is bound to the browser that started the sign-in (BrowserNonce): otherwise anyone could
+start a sign-in with their own account and make a victim's browser finish it (login CSRF), and
+the victim would be working in the attacker's account.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +44,24 @@ class PkcePair:
         verifier = secrets.token_urlsafe(64)
         digest = hashlib.sha256(verifier.encode()).digest()
         return cls(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+
+
+@dataclass(frozen=True)
+class BrowserNonce:
+    """A secret that only the starting browser holds (in a cookie); the server keeps its hash."""
+
+    value: str
+
+    @classmethod
+    def new(cls) -> "BrowserNonce":
+        return cls(secrets.token_urlsafe(32))
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.value.encode()).hexdigest()
+
+    def matches(self, stored_hash: str) -> bool:
+        return hmac.compare_digest(self.hash, stored_hash)
 
 
 def authorize_url(provider: OAuthProviderSettings, *, redirect_uri: str, state: str, pkce: PkcePair) -> str:

@@ -71,9 +71,13 @@ class MediaEngine:
 
     def workers(self) -> list[Worker]:
         """The live workers (none until the first SFU call)."""
+        return list(self.workers_by_slot().values())
+
+    def workers_by_slot(self) -> dict[int, Worker]:
+        """The live workers by slot: a respawned worker keeps its slot (and its port range)."""
         if self._supervisor is None:
-            return []
-        return [w for w in self._supervisor.workers if w is not None and not w.closed]
+            return {}
+        return {slot: w for slot, w in enumerate(self._supervisor.workers) if w is not None and not w.closed}
 
     async def close(self) -> None:
         if self._supervisor is not None:

@@ -161,20 +161,21 @@ async def revoke_family(conn: asyncpg.Connection, family_id: uuid.UUID) -> None:
 
 async def insert_oauth_state(
     conn: asyncpg.Connection, *, state: str, provider: str, code_verifier: str, redirect_to: str | None,
-    expires_at: datetime,
+    browser_hash: str, client_state: str | None, expires_at: datetime,
 ) -> None:
     # Old, never-finished sign-ins go as new ones start, so the table stays small.
     await conn.execute("DELETE FROM oauth_states WHERE expires_at < now()")
     await conn.execute(
-        "INSERT INTO oauth_states (state, provider, code_verifier, redirect_to, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        state, provider, code_verifier, redirect_to, expires_at,
+        "INSERT INTO oauth_states (state, provider, code_verifier, redirect_to, browser_hash, client_state, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        state, provider, code_verifier, redirect_to, browser_hash, client_state, expires_at,
     )
 
 
 async def take_oauth_state(conn: asyncpg.Connection, state: str) -> asyncpg.Record | None:
     """The sign-in in flight for `state`, used up: a state works once, and only before it expires."""
     return await conn.fetchrow(
-        "DELETE FROM oauth_states WHERE state = $1 RETURNING provider, code_verifier, redirect_to,"
-        " expires_at > now() AS fresh",
+        "DELETE FROM oauth_states WHERE state = $1 RETURNING provider, code_verifier, redirect_to, browser_hash,"
+        " client_state, expires_at > now() AS fresh",
         state,
     )

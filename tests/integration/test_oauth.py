@@ -185,3 +185,75 @@ def test_redirect_to_a_page_of_the_site_is_kept(node: RunningServer, provider: O
     provider.sign_in_as(**identity())
     location = urlparse(sign_in(node, "github", redirect_to="/invite/abc").headers["location"])
     assert location.path == "/invite/abc" and "access_token=" in location.fragment
+
+
+def callback_url(browser: httpx.Client, node: RunningServer, name: str, **params: str) -> str:
+    """Starts a sign-in in `browser` and lets the provider approve it; the callback is not followed."""
+    start = browser.get(f"{node.url}/api/auth/oauth/{name}/start", params=params)
+    assert start.status_code == 302, start.text
+    at_provider = browser.get(start.headers["location"])
+    assert at_provider.status_code == 302, at_provider.text
+    return str(at_provider.headers["location"])
+
+
+def test_the_start_gives_the_browser_an_httponly_lax_cookie_for_the_oauth_routes_only(
+        node: RunningServer) -> None:
+    start = httpx.get(f"{node.url}/api/auth/oauth/github/start")
+    cookie = start.headers["set-cookie"].lower()
+    assert cookie.startswith("peershare_oauth=")
+    for attribute in ("httponly", "samesite=lax", "path=/api/auth/oauth/", "max-age=600"):
+        assert attribute in cookie
+
+
+def test_a_callback_in_another_browser_is_refused_and_signs_nobody_in(node: RunningServer,
+                                                                      provider: OAuthProvider) -> None:
+    """Login CSRF: the attacker starts a sign-in with their own account and makes the victim's
+    browser open the callback."""
+    provider.sign_in_as(**identity())
+    with httpx.Client(follow_redirects=False) as attacker, httpx.Client(follow_redirects=False) as victim:
+        url = callback_url(attacker, node, "github")
+        tokens_asked = len(provider.state.token_requests)
+        refused = victim.get(url)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "oauth_other_browser"
+        assert "location" not in refused.headers and "access_token" not in refused.text
+        assert len(provider.state.token_requests) == tokens_asked  # the code was never even redeemed
+        # The state is used up: the attacker's own browser cannot finish it now either.
+        assert attacker.get(url).json()["error"]["code"] == "invalid_oauth_state"
+
+
+def test_a_callback_with_another_sign_ins_cookie_is_refused(node: RunningServer, provider: OAuthProvider) -> None:
+    provider.sign_in_as(**identity())
+    with httpx.Client(follow_redirects=False) as attacker, httpx.Client(follow_redirects=False) as victim:
+        url = callback_url(attacker, node, "google")
+        victim.get(f"{node.url}/api/auth/oauth/google/start")  # the victim has a sign-in of their own going
+        assert victim.cookies.get("peershare_oauth")
+        refused = victim.get(url)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "oauth_other_browser"
+
+
+def test_the_cookie_is_cleared_when_the_sign_in_ends(node: RunningServer, provider: OAuthProvider) -> None:
+    provider.sign_in_as(**identity())
+    with httpx.Client(follow_redirects=False) as browser:
+        finished = browser.get(callback_url(browser, node, "discord"))
+        assert finished.status_code == 302 and "access_token=" in finished.headers["location"]
+        assert "max-age=0" in finished.headers["set-cookie"].lower()
+        assert browser.cookies.get("peershare_oauth") is None
+        browser.get(f"{node.url}/api/auth/oauth/discord/start")
+        refused = browser.get(f"{node.url}/api/auth/oauth/discord/callback", params={"state": "forged", "code": "x"})
+        assert refused.status_code == 400 and browser.cookies.get("peershare_oauth") is None
+
+
+def test_the_web_clients_state_comes_back_beside_the_tokens(node: RunningServer, provider: OAuthProvider) -> None:
+    provider.sign_in_as(**identity())
+    with httpx.Client(follow_redirects=False) as browser:
+        finished = browser.get(callback_url(browser, node, "github", client_state="c" * 43))
+    handed = tokens_from(finished)
+    assert handed["client_state"] == "c" * 43 and me(node, handed)["username"]
+    provider.sign_in_as(**identity())
+    assert "client_state" not in tokens_from(sign_in(node, "github"))
+
+
+@pytest.mark.parametrize("client_state", ["short", "has spaces in it here", "x" * 129])
+def test_a_malformed_client_state_is_refused_at_the_start(node: RunningServer, client_state: str) -> None:
+    response = httpx.get(f"{node.url}/api/auth/oauth/github/start", params={"client_state": client_state})
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_body"

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import uvicorn
 
 from control.app import build_app
-from control.cli import uvicorn_websocket_options
+from control.cli import uvicorn_options
 from control.settings import Settings
 
 
@@ -21,7 +21,7 @@ class RunningServer:
         # The app, for tests that look inside a node (its SFU rooms, its workers).
         self.app = build_app(settings)
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on",
-                                **uvicorn_websocket_options(settings))
+                                **uvicorn_options(settings))
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._sock = sock

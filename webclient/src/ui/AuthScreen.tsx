@@ -1,6 +1,7 @@
 // Sign in or sign up with a local account; the OAuth providers the server has configured.
 import { useEffect, useState, type FormEvent } from "react";
 import type { ClientConfigOut } from "../api/protocol.gen";
+import { oauthStartUrl, takeFragmentTokens } from "../api/oauth";
 import { ApiError, type Rest } from "../api/rest";
 
 const PROVIDERS: Record<string, string> = { google: "Google", github: "GitHub", discord: "Discord" };
@@ -17,15 +18,17 @@ export function AuthScreen({ rest, onSignedIn }: { rest: Rest; onSignedIn: () =>
   useEffect(() => {
     fetch("/api/client-config").then((r) => r.json()).then((c: ClientConfigOut) => setProviders(c.oauth_providers ?? []))
       .catch(() => {});
-    // The OAuth callback hands the tokens back in the URL fragment.
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    const access = fragment.get("access_token");
-    const refresh = fragment.get("refresh_token");
-    if (access && refresh) {
-      rest.setTokens({ access_token: access, refresh_token: refresh });
-      history.replaceState(null, "", "/");
-      onSignedIn();
+    // The OAuth callback hands the tokens back in the URL fragment: taken only from a sign-in
+    // this tab started, and never left in the address bar or the history.
+    const result = takeFragmentTokens(location.hash, sessionStorage);
+    if (result.kind === "none") return;
+    history.replaceState(null, "", location.pathname + location.search);
+    if (result.kind === "refused") {
+      setError("That sign-in was not started in this tab. Sign in again here.");
+      return;
     }
+    rest.setTokens(result.tokens);
+    onSignedIn();
   }, [rest, onSignedIn]);
 
   async function submit(event: FormEvent) {
@@ -73,7 +76,9 @@ export function AuthScreen({ rest, onSignedIn }: { rest: Rest; onSignedIn: () =>
         {providers.length > 0 && (
           <div className="providers" role="group" aria-label="Sign in with">
             {providers.map((p) => (
-              <a key={p} className="button secondary" href={`/api/auth/oauth/${p}/start`}>Continue with {PROVIDERS[p] ?? p}</a>
+              <button key={p} type="button" className="secondary" onClick={() => location.assign(oauthStartUrl(p, sessionStorage))}>
+                Continue with {PROVIDERS[p] ?? p}
+              </button>
             ))}
           </div>
         )}
