@@ -24,6 +24,7 @@ from schemas.signaling import ClientFrame
 from tests.support.api import Api, User, join_as_guest, join_with_invite, register_user, unique_name
 from tests.support.call_client import CallClient
 from tests.support.server import RunningServer
+from tests.support.turn_client import TurnClient, TurnError, managed_turn
 from tests.support.ws import WsClient
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -48,8 +49,8 @@ CHANGES: dict[str, RightsChange] = {
 
 CUT, KEPT = "cut", "kept"
 # The surfaces: REST, the socket's frames and pushes, presence, the P2P relay, SFU requests, the
-# media itself (per path: P2P and SFU).
-SURFACES = ("rest", "socket", "presence", "p2p_signal", "p2p_media", "sfu_request", "sfu_media")
+# media itself (per path: P2P and SFU), and the victim's TURN allocation with its call's credentials.
+SURFACES = ("rest", "socket", "presence", "p2p_signal", "p2p_media", "sfu_request", "sfu_media", "turn")
 _SIGNED_OUT = dict.fromkeys(SURFACES, CUT)
 _OUT_OF_GROUP = dict.fromkeys(SURFACES, CUT)
 _OUT_OF_CHANNEL = dict.fromkeys(SURFACES, CUT)
@@ -66,7 +67,7 @@ MATRIX: dict[str, dict[str, str]] = {
     # Still a member, with a socket and a presence; out of the call.
     "guest_limit": {**dict.fromkeys(SURFACES, CUT), "rest": KEPT, "socket": KEPT, "presence": KEPT},
     # Still in the call, but the microphone is held: a muted pair moves to the SFU.
-    "mute": {**dict.fromkeys(SURFACES, CUT), "rest": KEPT, "socket": KEPT, "presence": KEPT},
+    "mute": {**dict.fromkeys(SURFACES, CUT), "rest": KEPT, "socket": KEPT, "presence": KEPT, "turn": KEPT},
 }
 
 # Signaling requests, by which surface of the matrix covers them (see the call checks below), or
@@ -123,12 +124,15 @@ class Scene:
     ws: dict[str, WsClient] = field(default_factory=dict)
     calls: dict[str, CallClient] = field(default_factory=dict)
     victim_joined_at: float = 0.0
+    turn: TurnClient | None = None
 
     @property
     def victim(self) -> WsClient:
         return self.ws["victim"]
 
     async def close(self) -> None:
+        if self.turn is not None:
+            self.turn.close()
         for client in self.calls.values():
             await client.close()
         for ws in self.ws.values():
@@ -170,8 +174,18 @@ async def make_scene(change: str, node_a: str, node_b: str, *, people: int) -> S
         await scene.calls[name].join(voice["id"])
         if name == "victim":
             scene.victim_joined_at = time.monotonic()
+            scene.turn = await _allocate(scene.calls[name].joined["ice_servers"])
     await _until(lambda: _victim_frames(scene) > 10, timeout=25, what="the victim's camera at the peer")
     return scene
+
+
+async def _allocate(ice_servers: list[dict[str, Any]]) -> TurnClient:
+    """A relay on the coturn of the victim's node, with the credentials its call gave."""
+    [turn] = [s for s in ice_servers if s.get("username")]
+    port = int(turn["urls"][0].split("?")[0].rsplit(":", 1)[1])
+    client = await TurnClient.open(("127.0.0.1", port), turn["username"], turn["credential"])
+    await client.allocate()
+    return client
 
 
 def _victim_frames(scene: Scene, source: str = "camera") -> int:
@@ -338,6 +352,23 @@ async def check_media(scene: Scene, expected: str) -> None:
     assert _victim_frames(scene, source) == at_deadline, f"the victim's {source} still reaches the peer"
 
 
+async def check_turn(scene: Scene, expected: str) -> None:
+    """The relay the victim holds with its call's credentials is gone (coturn answers a refresh
+    with 437 Allocation Mismatch), or still there."""
+    assert scene.turn is not None
+    deadline = time.monotonic() + WITHIN_S
+    while True:
+        try:
+            await scene.turn.refresh()
+        except TurnError as refused:
+            assert expected == CUT and refused.code == 437, refused
+            return
+        if time.monotonic() > deadline:
+            assert expected == KEPT, "the victim's TURN relay outlived the change"
+            return
+        await asyncio.sleep(0.1)
+
+
 # --- the matrix ---------------------------------------------------------------------------------
 
 CHECKS: dict[str, Callable[[Scene, str], Awaitable[None]]] = {
@@ -348,6 +379,7 @@ CHECKS: dict[str, Callable[[Scene, str], Awaitable[None]]] = {
     "sfu_request": lambda scene, expected: check_call_request(scene, expected, "sfu"),
     "p2p_media": check_media,
     "sfu_media": check_media,
+    "turn": check_turn,
 }
 # Which call each surface is checked in: two people (P2P) or three (SFU).
 PEOPLE = {"p2p_signal": 2, "p2p_media": 2, "sfu_request": 3, "sfu_media": 3}
@@ -355,10 +387,11 @@ PEOPLE = {"p2p_signal": 2, "p2p_media": 2, "sfu_request": 3, "sfu_media": 3}
 
 @pytest.fixture(scope="module")
 def nodes(server_factory_module: Callable[..., RunningServer]) -> dict[str, tuple[str, str]]:
-    """One node alone, and two nodes sharing Redis; guests get GUEST_LIMIT_S of call time."""
-    alone = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S)
-    first = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, redis_url=REDIS_URL)
-    second = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, redis_url=REDIS_URL)
+    """One node alone, and two nodes sharing Redis, each with its coturn; guests get GUEST_LIMIT_S
+    of call time."""
+    alone = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, **managed_turn())
+    first = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, redis_url=REDIS_URL, **managed_turn())
+    second = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, redis_url=REDIS_URL, **managed_turn())
     return {"one_node": (alone.url, alone.url), "two_nodes": (first.url, second.url)}
 
 

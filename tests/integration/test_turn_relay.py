@@ -4,7 +4,6 @@ and credentials past their expiry are refused."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import uuid
 
@@ -13,29 +12,14 @@ from aioice import turn as aioice_turn
 
 from tests.support.api import Api, make_group_with_members
 from tests.support.server import RunningServer
+from tests.support.turn_client import managed_turn
 from tests.support.webrtc import P2PPeer
 from tests.support.ws import WsClient
 
 
-def _free_udp_tcp_port() -> int:
-    while True:
-        with socket.socket() as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            try:
-                udp.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-
-
 @pytest.fixture
 def turn_node(server_factory) -> RunningServer:  # type: ignore[no-untyped-def]
-    relay_base = 50000 + (_free_udp_tcp_port() % 100) * 100
-    return server_factory(turn_mode="managed", turn_secret="t" * 40, turn_port=_free_udp_tcp_port(),
-                          turn_host="127.0.0.1", turn_listen_ip="127.0.0.1", turn_min_port=relay_base,
-                          turn_max_port=relay_base + 99, turn_allow_loopback=True)
+    return server_factory(**managed_turn(turn_allow_loopback=True))
 
 
 async def test_join_hands_out_stun_and_time_limited_turn_credentials(turn_node: RunningServer) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from aioice import stun
 from aioice.utils import random_transaction_id
@@ -155,3 +157,25 @@ def _encode(method: stun.Method, cls: stun.Class, attributes: list[Attribute],
     fingerprint = stun.message_fingerprint(data)
     data += struct.pack("!HHI", _FINGERPRINT, 4, fingerprint)
     return stun.set_body_length(data, len(data) - stun.HEADER_LENGTH)
+
+
+def free_udp_tcp_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 (coturn listens on both)."""
+    while True:
+        with socket.socket() as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = int(tcp.getsockname()[1])
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                udp.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+
+
+def managed_turn(**overrides: Any) -> dict[str, Any]:
+    """Settings for a node that runs its own coturn on free ports of 127.0.0.1."""
+    relay_base = 50000 + (free_udp_tcp_port() % 150) * 100
+    return {"turn_mode": "managed", "turn_secret": "t" * 40, "turn_port": free_udp_tcp_port(),
+            "turn_host": "127.0.0.1", "turn_listen_ip": "127.0.0.1", "turn_min_port": relay_base,
+            "turn_max_port": relay_base + 99, **overrides}
