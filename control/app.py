@@ -26,7 +26,7 @@ from control.api import (
     oauth,
 )
 from control.api.openapi import build_openapi, render_docs
-from control.api.routing import Endpoint, to_starlette_route
+from control.api.routing import Endpoint, starlette_routes
 from control.auth.tokens import TokenService
 from control.calls.media_engine import MediaEngine
 from control.calls.service import CallService
@@ -125,7 +125,8 @@ def build_app(settings: Settings) -> Starlette:
     async def docs(request: Request) -> Response:
         return HTMLResponse(docs_page)
 
-    routes = [to_starlette_route(ep) for ep in ENDPOINTS] + [
+    routes = [
+        *starlette_routes(ENDPOINTS),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/docs", docs, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
