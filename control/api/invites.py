@@ -83,7 +83,7 @@ def _check_usable(invite: asyncpg.Record) -> None:
 
 
 @router.post("/api/groups/{group_id}/invites", summary="Create an invite link", body=InviteCreate,
-             body_optional=True, response=InviteOut, status=201)
+             body_optional=True, response=InviteOut, status=201, errors=(PermissionDenied,))
 async def create_invite(ctx: Context, body: InviteCreate) -> InviteOut:
     async with ctx.services.db.transaction() as conn:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"))
@@ -98,7 +98,8 @@ async def create_invite(ctx: Context, body: InviteCreate) -> InviteOut:
 
 
 @router.get("/api/groups/{group_id}/invites",
-            summary="The group's invites (moderators: all; members: their own)", response=list[InviteOut])
+            summary="The group's invites (moderators: all; members: their own)", response=list[InviteOut],
+            errors=(PermissionDenied,))
 async def list_invites(ctx: Context) -> list[InviteOut]:
     async with ctx.services.db.connection() as conn:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"))
@@ -109,7 +110,7 @@ async def list_invites(ctx: Context) -> list[InviteOut]:
 
 
 @router.get("/api/invites/{code}", summary="What an invite opens: the group's name, purpose and channels",
-            response=InvitePreview, auth=False)
+            response=InvitePreview, auth=False, errors=(Gone,))
 async def preview_invite(ctx: Context) -> InvitePreview:
     async with ctx.services.db.connection() as conn:
         invite = await invites.get_invite(conn, ctx.path("code"))
@@ -139,7 +140,8 @@ async def preview_invite(ctx: Context) -> InvitePreview:
 
 @router.post("/api/invites/{code}/accept",
              summary="Join a group through an invite; a guest invite without a token creates a guest account",
-             body=InviteAccept, body_optional=True, response=InviteAccepted, auth=False)
+             body=InviteAccept, body_optional=True, response=InviteAccepted, auth=False,
+             errors=(PermissionDenied, LimitReached, Gone))
 async def accept_invite(ctx: Context, body: InviteAccept) -> InviteAccepted:
     principal = ctx.maybe_principal
     async with ctx.services.db.transaction() as conn:
@@ -190,7 +192,7 @@ async def accept_invite(ctx: Context, body: InviteAccept) -> InviteAccepted:
     return InviteAccepted(group=group_out(group, role), role=RoleName(role.value), tokens=tokens)
 
 
-@router.delete("/api/invites/{code}", summary="Revoke an invite (its creator, or a moderator)")
+@router.delete("/api/invites/{code}", summary="Revoke an invite (its creator, or a moderator)", errors=(PermissionDenied,))
 async def revoke_invite(ctx: Context) -> None:
     async with ctx.services.db.transaction() as conn:
         invite = await invites.get_invite(conn, ctx.path("code"), lock=True)

@@ -95,7 +95,7 @@ async def _add(conn: asyncpg.Connection, access: GroupAccess, user_id: uuid.UUID
 
 
 @router.get("/api/groups/{group_id}/members", summary="Members, searchable by name and filterable by role",
-            query=MembersQuery, response=MemberPage)
+            query=MembersQuery, response=MemberPage, errors=(PermissionDenied,))
 async def list_members(ctx: Context, query: MembersQuery) -> MemberPage:
     async with ctx.services.db.connection() as conn:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"))
@@ -108,7 +108,7 @@ async def list_members(ctx: Context, query: MembersQuery) -> MemberPage:
 
 
 @router.patch("/api/groups/{group_id}/members/{user_id}", summary="Change a member's role (owner only)",
-              body=MemberPatch, response=MemberOut)
+              body=MemberPatch, response=MemberOut, errors=(PermissionDenied,))
 async def change_role(ctx: Context, body: MemberPatch) -> MemberOut:
     user_id = ctx.path_id("user_id")
     async with ctx.services.db.transaction() as conn:
@@ -120,7 +120,8 @@ async def change_role(ctx: Context, body: MemberPatch) -> MemberOut:
     return member_out(member)
 
 
-@router.delete("/api/groups/{group_id}/members/{user_id}", summary="Remove a member, or leave the group yourself")
+@router.delete("/api/groups/{group_id}/members/{user_id}", summary="Remove a member, or leave the group yourself",
+                errors=(PermissionDenied,))
 async def remove_member(ctx: Context) -> None:
     user_id = ctx.path_id("user_id")
     async with ctx.services.db.transaction() as conn:
@@ -133,7 +134,7 @@ async def remove_member(ctx: Context) -> None:
 
 @router.post("/api/groups/{group_id}/members/bulk",
              summary="Add, remove or set the role of many members at once; each user gets its own result",
-             body=MembersBulk, response=MembersBulkOut)
+             body=MembersBulk, response=MembersBulkOut, errors=(PermissionDenied,))
 async def bulk(ctx: Context, body: MembersBulk) -> MembersBulkOut:
     if body.action == "set_role" and body.role is None:
         raise ValidationFailed("set_role needs a role", details=[{"loc": ["role"], "message": "required", "type": "missing"}])

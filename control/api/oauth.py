@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse
 from control.api.routing import ApiRouter, Context
 from control.auth import sessions
 from control.auth.oauth import OAuthProfile, PkcePair, authorize_url, fetch_profile
-from control.errors import InvalidInput, NotFound
+from control.errors import InvalidInput, NotFound, ServiceUnavailable
 from control.settings import OAuthProviderSettings
 from control.store import users
 
@@ -69,7 +69,7 @@ async def start(ctx: Context, query: StartQuery) -> RedirectResponse:
 
 @router.get("/api/auth/oauth/{provider}/callback",
             summary="Finish an OAuth sign-in; redirects with #access_token=…&refresh_token=…",
-            query=CallbackQuery, auth=False, status=302)
+            query=CallbackQuery, auth=False, status=302, errors=(InvalidInput, ServiceUnavailable))
 async def callback(ctx: Context, query: CallbackQuery) -> RedirectResponse:
     provider = _provider(ctx)
     async with ctx.services.db.transaction() as conn:

@@ -23,6 +23,7 @@ from control.errors import (
     InvalidJson,
     NotFound,
     PayloadTooLarge,
+    PeerShareError,
     Unauthenticated,
     ValidationFailed,
 )
@@ -79,6 +80,9 @@ class Endpoint:
     status: int
     auth: bool
     tag: str
+    # What the handler itself may raise; what the edge refuses (401, 400/413/422, 404 for path
+    # ids) the OpenAPI document derives from the route's shape.
+    errors: tuple[type[PeerShareError], ...]
 
 
 class ApiRouter:
@@ -98,11 +102,11 @@ class ApiRouter:
         response: Any = None,
         status: int = 200,
         auth: bool = True,
+        errors: tuple[type[PeerShareError], ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.endpoints.append(
-                Endpoint(method, path, handler, summary, body, body_optional, query, response, status, auth, self.tag)
-            )
+            self.endpoints.append(Endpoint(method, path, handler, summary, body, body_optional, query, response,
+                                           status, auth, self.tag, errors))
             return handler
 
         return register
