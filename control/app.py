@@ -27,7 +27,7 @@ from control.api import (
     oauth,
 )
 from control.api.openapi import DOCS_POLICY, build_openapi, render_docs
-from control.api.routing import Endpoint, error_response, to_starlette_route
+from control.api.routing import Endpoint, error_response, starlette_routes
 from control.auth.tokens import TokenService
 from control.calls.media_engine import MediaEngine
 from control.calls.service import CallService
@@ -144,7 +144,8 @@ def build_app(settings: Settings) -> Starlette:
     async def docs(request: Request) -> Response:
         return HTMLResponse(docs_page, headers={"Content-Security-Policy": DOCS_POLICY})
 
-    routes = [to_starlette_route(ep) for ep in ENDPOINTS] + [
+    routes = [
+        *starlette_routes(ENDPOINTS),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/docs", docs, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -2,7 +2,7 @@
 
     PeerShareError                 code            HTTP  (WebSocket frames carry the same code)
     ├── InvalidInput               invalid_input    400
-    │   ├── InvalidJson            invalid_json     400
+    │   ├── InvalidJson            invalid_json     400   (too_deep: nested past control/inbound.py's limit)
     │   └── ValidationFailed       invalid_body     422
     ├── PayloadTooLarge            payload_too_large 413
     ├── Unauthenticated            unauthenticated  401

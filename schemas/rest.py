@@ -332,9 +332,23 @@ class IceServersOut(Out):
     ice_servers: list[IceServerOut]
 
 
-class ErrorDetail(Out):
-    code: str
+class ValidationIssue(Out):
+    loc: list[str | int] = Field(description="where in the body or query")
     message: str
+    type: str
+
+
+class RetryAfter(Out):
+    retry_after_s: int
+
+
+class ErrorDetail(Out):
+    # `details` is left out, not null, when there are none.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
+    code: str = Field(description="stable, for programs: invalid_body, group_not_found, rate_limited, ...")
+    message: str = Field(description="for people")
+    details: list[ValidationIssue] | RetryAfter | None = None
 
 
 class ErrorBody(Out):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from control.api.routing import ApiRouter, Context
 from control.auth import sessions
 from control.auth.passwords import hash_password, verify_password
-from control.errors import InvalidCredentials, NotFound
+from control.errors import AlreadyExists, InvalidCredentials, NotFound, PermissionDenied, RateLimited
 from control.store import users
 from control.views import user_out
 from schemas.rest import (
@@ -30,7 +30,7 @@ async def _limit(ctx: Context, action: str, account: str) -> None:
 
 
 @router.post("/api/auth/register", summary="Create a local account", body=RegisterBody, response=TokenPair,
-             status=201, auth=False)
+             status=201, auth=False, errors=(AlreadyExists, RateLimited))
 async def register(ctx: Context, body: RegisterBody) -> TokenPair:
     await _limit(ctx, "register", body.username)
     password_hash = hash_password(body.password)
@@ -46,7 +46,7 @@ async def register(ctx: Context, body: RegisterBody) -> TokenPair:
 
 
 @router.post("/api/auth/login", summary="Sign in with username or e-mail and password", body=LoginBody,
-             response=TokenPair, auth=False)
+             response=TokenPair, auth=False, errors=(RateLimited,))
 async def login(ctx: Context, body: LoginBody) -> TokenPair:
     await _limit(ctx, "login", body.login)
     async with ctx.services.db.transaction() as conn:
@@ -70,13 +70,13 @@ async def logout(ctx: Context, body: LogoutBody) -> None:
 
 @router.post("/api/auth/password",
              summary="Change my password: every other sign-in of the account is signed out; this one gets a new token pair",
-             body=PasswordChange, response=TokenPair)
+             body=PasswordChange, response=TokenPair, errors=(PermissionDenied, RateLimited))
 async def change_password(ctx: Context, body: PasswordChange) -> TokenPair:
     await _limit(ctx, "password", str(ctx.principal.user_id))
     return await sessions.change_password(ctx.services, ctx.principal, body.current_password, body.new_password)
 
 
-@router.get("/api/me", summary="The signed-in account", response=MeOut)
+@router.get("/api/me", summary="The signed-in account", response=MeOut, errors=(NotFound,))
 async def me(ctx: Context) -> MeOut:
     async with ctx.services.db.connection() as conn:
         user = await users.get_user(conn, ctx.principal.user_id)

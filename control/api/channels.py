@@ -8,6 +8,7 @@ from control.domain.permissions import Permission
 from control.groups import deletion
 from control.realtime.frames import channel_frames
 from control.rights import RightsChange, RightsChanged
+from control.errors import PermissionDenied
 from control.store import channels
 from control.views import channel_out
 from schemas.rest import ChannelCreate, ChannelOut, ChannelPatch
@@ -15,7 +16,8 @@ from schemas.rest import ChannelCreate, ChannelOut, ChannelPatch
 router = ApiRouter("channels")
 
 
-@router.get("/api/groups/{group_id}/channels", summary="The channels I can see, in order", response=list[ChannelOut])
+@router.get("/api/groups/{group_id}/channels", summary="The channels I can see, in order", response=list[ChannelOut],
+            errors=(PermissionDenied,))
 async def list_channels(ctx: Context) -> list[ChannelOut]:
     async with ctx.services.db.connection() as conn:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"))
@@ -25,7 +27,7 @@ async def list_channels(ctx: Context) -> list[ChannelOut]:
 
 
 @router.post("/api/groups/{group_id}/channels", summary="Create a text or voice channel", body=ChannelCreate,
-             response=ChannelOut, status=201)
+             response=ChannelOut, status=201, errors=(PermissionDenied,))
 async def create_channel(ctx: Context, body: ChannelCreate) -> ChannelOut:
     async with ctx.services.db.transaction() as conn:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"))
@@ -47,7 +49,7 @@ async def create_channel(ctx: Context, body: ChannelCreate) -> ChannelOut:
 
 
 @router.patch("/api/channels/{channel_id}", summary="Rename, retopic, move or re-permission a channel",
-              body=ChannelPatch, response=ChannelOut)
+              body=ChannelPatch, response=ChannelOut, errors=(PermissionDenied,))
 async def update_channel(ctx: Context, body: ChannelPatch) -> ChannelOut:
     async with ctx.services.db.transaction() as conn:
         channel, access = await channel_access(conn, ctx.principal, ctx.path_id("channel_id"))
@@ -71,6 +73,6 @@ async def update_channel(ctx: Context, body: ChannelPatch) -> ChannelOut:
     return channel_out(row, role)
 
 
-@router.delete("/api/channels/{channel_id}", summary="Delete a channel")
+@router.delete("/api/channels/{channel_id}", summary="Delete a channel", errors=(PermissionDenied,))
 async def delete_channel(ctx: Context) -> None:
     await deletion.delete_channel(ctx.services, ctx.principal, ctx.path_id("channel_id"))

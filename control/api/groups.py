@@ -35,7 +35,7 @@ async def list_my_groups(ctx: Context) -> list[GroupOut]:
 
 
 @router.post("/api/groups", summary="Create a group (with default channels and an invite link)",
-             body=GroupCreate, response=GroupCreated, status=201)
+             body=GroupCreate, response=GroupCreated, status=201, errors=(PermissionDenied,))
 async def create_group(ctx: Context, body: GroupCreate) -> GroupCreated:
     if ctx.principal.is_guest:
         raise PermissionDenied("guests cannot create groups", code="guest_account")
@@ -73,7 +73,8 @@ async def get_group(ctx: Context) -> GroupOut:
     return group_out(access.group, access.role)
 
 
-@router.patch("/api/groups/{group_id}", summary="Update a group's settings", body=GroupPatch, response=GroupOut)
+@router.patch("/api/groups/{group_id}", summary="Update a group's settings", body=GroupPatch, response=GroupOut,
+              errors=(PermissionDenied,))
 async def update_group(ctx: Context, body: GroupPatch) -> GroupOut:
     async with ctx.services.db.transaction() as conn:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"), lock=True)
@@ -86,12 +87,12 @@ async def update_group(ctx: Context, body: GroupPatch) -> GroupOut:
     return group_out(group, role)
 
 
-@router.delete("/api/groups/{group_id}", summary="Delete a group (owner only)")
+@router.delete("/api/groups/{group_id}", summary="Delete a group (owner only)", errors=(PermissionDenied,))
 async def delete_group(ctx: Context) -> None:
     await deletion.delete_group(ctx.services, ctx.principal, ctx.path_id("group_id"))
 
 
 @router.post("/api/groups/{group_id}/transfer", summary="Hand the group to another member (owner only)",
-             body=TransferOwnershipBody, response=GroupOut)
+             body=TransferOwnershipBody, response=GroupOut, errors=(PermissionDenied,))
 async def transfer_ownership(ctx: Context, body: TransferOwnershipBody) -> GroupOut:
     return await members.transfer_ownership(ctx.services, ctx.principal, ctx.path_id("group_id"), body.user_id)

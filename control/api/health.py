@@ -10,7 +10,8 @@ from schemas.rest import HealthOut
 router = ApiRouter("health")
 
 
-@router.get("/api/health", summary="Is this node up and is its database reachable", response=HealthOut, auth=False)
+@router.get("/api/health", summary="Is this node up and is its database reachable", response=HealthOut, auth=False,
+            errors=(ServiceUnavailable,))
 async def health(ctx: Context) -> HealthOut:
     try:
         async with ctx.services.db.connection() as conn:

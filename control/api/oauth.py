@@ -26,7 +26,7 @@ from control.auth.oauth import (
     authorize_url,
     fetch_profile,
 )
-from control.errors import InvalidInput, NotFound, PeerShareError, PermissionDenied
+from control.errors import InvalidInput, NotFound, PeerShareError, PermissionDenied, ServiceUnavailable
 from control.settings import OAuthProviderSettings
 from control.store import users
 
@@ -93,7 +93,8 @@ async def start(ctx: Context, query: StartQuery) -> RedirectResponse:
 @router.get("/api/auth/oauth/{provider}/callback",
             summary="Finish an OAuth sign-in in the browser that started it; redirects with "
                     "#access_token=…&refresh_token=…&client_state=…",
-            query=CallbackQuery, auth=False, status=302)
+            query=CallbackQuery, auth=False, status=302,
+            errors=(InvalidInput, PermissionDenied, ServiceUnavailable))
 async def callback(ctx: Context, query: CallbackQuery) -> Response:
     try:
         response: Response = await _finish(ctx, query)

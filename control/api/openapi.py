@@ -32,6 +32,31 @@ _DOCS_STYLE_HASH = base64.b64encode(hashlib.sha256(_DOCS_STYLE.encode()).digest(
 # nothing else (no scripts at all).
 DOCS_POLICY = (f"default-src 'none'; style-src 'sha256-{_DOCS_STYLE_HASH}'; base-uri 'none'; form-action 'none';"
                " frame-ancestors 'none'")
+_ERRORS = {
+    400: "Not JSON, nested too deeply (too_deep), or refused input",
+    401: "No or bad credentials (a bad Authorization header is refused even where none is needed)",
+    403: "Not allowed for the caller's role",
+    404: "No such thing, or one the caller may not see",
+    409: "Conflicts with the current state (taken, full)",
+    410: "No longer usable (an expired, revoked or used-up invite)",
+    413: "Body too large",
+    422: "Does not match the expected shape, or holds text that cannot be stored (NUL)",
+    429: "Too many attempts: see Retry-After",
+    503: "A service this needs is unavailable",
+}
+
+
+def error_statuses(ep: Endpoint) -> list[int]:
+    """Every error status the route can answer: what the edge refuses follows from its shape,
+    what the handler refuses it declares."""
+    statuses = {401} | {error.status for error in ep.errors}
+    if ep.body is not None:
+        statuses |= {400, 413, 422}
+    if ep.query is not None:
+        statuses.add(422)
+    if "{" in ep.path:
+        statuses.add(404)
+    return sorted(statuses)
 
 
 class _Components:
@@ -58,7 +83,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             for name in re.findall(r"{(\w+)}", ep.path)
         ]
         if ep.query is not None:
-            query_schema = ep.query.model_json_schema()
+            query_schema = ep.query.model_json_schema(ref_template=_REF)
+            components.schemas.update(query_schema.pop("$defs", {}))
             parameters += [
                 {"name": name, "in": "query", "required": name in query_schema.get("required", []), "schema": prop}
                 for name, prop in query_schema["properties"].items()
@@ -77,7 +103,10 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
         else:
             ok = {"description": "No content"}
         status = str(204 if ep.response is None and ep.status == 200 else ep.status)
-        operation["responses"] = {status: ok, "4XX": {"description": "Error", "content": {"application/json": {"schema": error}}}}
+        operation["responses"] = {status: ok} | {
+            str(code): {"description": _ERRORS[code], "content": {"application/json": {"schema": error}}}
+            for code in error_statuses(ep)
+        }
         if ep.auth:
             operation["security"] = [{"bearer": []}]
         paths.setdefault(ep.path, {})[ep.method.lower()] = operation

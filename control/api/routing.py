@@ -3,16 +3,20 @@ wrapper validates input at the edge and the OpenAPI document is built."""
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 import pydantic
 from pydantic import BaseModel, TypeAdapter
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Receive, Scope, Send
 
 from control.auth.sessions import ensure_live
 from control.auth.tokens import Principal
@@ -24,6 +28,7 @@ from control.errors import (
     Unauthenticated,
     ValidationFailed,
 )
+from control.inbound import check_payload, loads_json
 from control.services import Services
 
 
@@ -76,6 +81,9 @@ class Endpoint:
     status: int
     auth: bool
     tag: str
+    # What the handler itself may raise; what the edge refuses (401, 400/413/422, 404 for path
+    # ids) the OpenAPI document derives from the route's shape.
+    errors: tuple[type[PeerShareError], ...]
 
 
 class ApiRouter:
@@ -95,11 +103,11 @@ class ApiRouter:
         response: Any = None,
         status: int = 200,
         auth: bool = True,
+        errors: tuple[type[PeerShareError], ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.endpoints.append(
-                Endpoint(method, path, handler, summary, body, body_optional, query, response, status, auth, self.tag)
-            )
+            self.endpoints.append(Endpoint(method, path, handler, summary, body, body_optional, query, response,
+                                           status, auth, self.tag, errors))
             return handler
 
         return register
@@ -117,19 +125,20 @@ class ApiRouter:
         return self.route("DELETE", path, **kw)
 
 
-def _validate(model: type[BaseModel], data: Any) -> BaseModel:
+def _validate(model: type[BaseModel], json_text: str) -> BaseModel:
+    """Strict, in JSON mode: text still becomes UUIDs, datetimes and enums, but nothing turns
+    `true`, `"1"` or `1.0` into an integer."""
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(json_text, strict=True)
     except pydantic.ValidationError as exc:
-        details = [
-            {"loc": list(err["loc"]), "message": err["msg"], "type": err["type"]}
-            for err in exc.errors(include_url=False, include_context=False, include_input=False)
-        ]
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        details = [{"loc": list(err["loc"]), "message": err["msg"], "type": err["type"]} for err in errors]
         raise ValidationFailed("the request does not match the expected shape", details=details) from None
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON, refusing more than `limit` bytes before reading them all."""
+async def read_body(request: Request, limit: int) -> str | None:
+    """The body as checked JSON text (None when empty), refusing more than `limit` bytes before
+    reading them all."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
@@ -140,10 +149,29 @@ async def read_json(request: Request, limit: int) -> Any:
             raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     if not raw:
         return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidJson("the body is not valid JSON") from None
+    loads_json(bytes(raw))  # refuses what no model should see: too deep, NUL, not UTF-8
+    return raw.decode("utf-8")
+
+
+_DIGITS = re.compile(r"-?[0-9]{1,18}")
+
+
+@functools.cache
+def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
+    props = model.model_json_schema()["properties"]
+    return frozenset(name for name, prop in props.items()
+                     if "integer" in [prop.get("type")] + [alt.get("type") for alt in prop.get("anyOf", [])])
+
+
+def query_json(model: type[BaseModel], request: Request) -> str:
+    """Query parameters are text: a number is taken only when written in plain digits, then the
+    same strict validation as a body applies (so `?limit=true` or `?limit=1.0` is refused)."""
+    params: dict[str, Any] = dict(request.query_params)
+    check_payload(params)
+    for name in _integer_fields(model) & params.keys():
+        if _DIGITS.fullmatch(params[name]):
+            params[name] = int(params[name])
+    return json.dumps(params)
 
 
 def error_response(exc: PeerShareError) -> JSONResponse:
@@ -160,25 +188,26 @@ def serialize(value: Any) -> Any:
     return value
 
 
-def to_starlette_route(endpoint: Endpoint) -> Route:
+def _endpoint_app(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint_app(request: Request) -> Response:
         services: Services = request.app.state.services
         principal = services.tokens.principal_from_header(request.headers.get("authorization"))
         if endpoint.auth and principal is None:
             raise Unauthenticated("a bearer access token is required")
+        for name, value in request.path_params.items():
+            if "\x00" in value:  # names nothing, and PostgreSQL could not even look it up
+                raise NotFound(f"no such {name.removesuffix('_id')}")
         if principal is not None:
             await ensure_live(services.db, principal)
         ctx = Context(request, services, principal)
         kwargs: dict[str, Any] = {}
         if endpoint.body is not None:
-            data = await read_json(request, services.settings.max_body_bytes)
-            if data is None:
-                if not endpoint.body_optional:
-                    raise InvalidJson("a JSON body is required")
-                data = {}
-            kwargs["body"] = _validate(endpoint.body, data)
+            body = await read_body(request, services.settings.max_body_bytes)
+            if body is None and not endpoint.body_optional:
+                raise InvalidJson("a JSON body is required")
+            kwargs["body"] = _validate(endpoint.body, body or "{}")
         if endpoint.query is not None:
-            kwargs["query"] = _validate(endpoint.query, dict(request.query_params))
+            kwargs["query"] = _validate(endpoint.query, query_json(endpoint.query, request))
         result = await endpoint.handler(ctx, **kwargs)
         if isinstance(result, Response):
             return result
@@ -186,7 +215,49 @@ def to_starlette_route(endpoint: Endpoint) -> Route:
             return Response(status_code=204 if endpoint.status == 200 else endpoint.status)
         return JSONResponse(serialize(result), status_code=endpoint.status)
 
-    return Route(endpoint.path, endpoint_app, methods=[endpoint.method], name=endpoint.handler.__name__)
+    return endpoint_app
+
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+class _PathRoute(Route):
+    """Every declared method of one path template. A 405 lists what the concrete path answers
+    across all templates it matches (`/members/bulk` is also `/members/{user_id}`), not only
+    the methods of the template Starlette happened to try first."""
+
+    def __init__(self, path: str, endpoints: dict[str, Endpoint], siblings: list[_PathRoute]) -> None:
+        apps = {method: _endpoint_app(ep) for method, ep in endpoints.items()}
+
+        async def dispatch(request: Request) -> Response:
+            return await apps["GET" if request.method == "HEAD" else request.method](request)
+
+        super().__init__(path, dispatch, methods=list(endpoints), name=path)
+        self._siblings = siblings
+
+    def allowed(self, path: str) -> list[str]:
+        methods = {m for route in self._siblings if route.path_regex.fullmatch(path) for m in route.methods or ()}
+        return sorted(methods, key=_METHOD_ORDER.index)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is Match.PARTIAL and scope["method"] not in self.allowed(scope["path"]):
+            return Match.FULL, child  # answer 405 here, before the web client's catch-all page does
+        return match, child
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            raise HTTPException(405, headers={"Allow": ", ".join(self.allowed(scope["path"]))})
+        await super().handle(scope, receive, send)
+
+
+def starlette_routes(endpoints: list[Endpoint]) -> list[Route]:
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for ep in endpoints:
+        by_path.setdefault(ep.path, {})[ep.method] = ep
+    routes: list[_PathRoute] = []
+    routes.extend(_PathRoute(path, eps, routes) for path, eps in by_path.items())
+    return [*routes]
 
 
 def response_schema(response: Any, ref_template: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 import msgpack
 
 from control.errors import InvalidJson
+from control.inbound import check_payload, loads_json, too_deep
 
 JSON_SUBPROTOCOL = "peershare.json"
 MSGPACK_SUBPROTOCOL = "peershare.msgpack"
@@ -25,14 +26,18 @@ class Codec:
         return self.name == "msgpack"
 
     def decode(self, data: str | bytes) -> Any:
+        if not self.binary:
+            return loads_json(data, invalid_code="invalid_frame")
         try:
-            if self.binary:
-                if isinstance(data, str):
-                    raise ValueError("msgpack frames are binary")
-                return msgpack.unpackb(data, strict_map_key=False)
-            return json.loads(data)
-        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, RecursionError):
-            raise InvalidJson(f"the frame is not valid {self.name}", code=f"invalid_{self.name}") from None
+            if isinstance(data, str):
+                raise ValueError("msgpack frames are binary")
+            value = msgpack.unpackb(data, strict_map_key=False)
+        except (msgpack.StackError, RecursionError):
+            raise too_deep() from None
+        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError):
+            raise InvalidJson("the frame is not valid msgpack", code="invalid_msgpack") from None
+        check_payload(value, invalid_code="invalid_frame")
+        return value
 
     def encode(self, frame: dict[str, Any]) -> str | bytes:
         if self.binary:

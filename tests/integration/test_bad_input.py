@@ -37,6 +37,57 @@ def test_invalid_json_is_400(api: Api) -> None:
     assert empty.status_code == 400 and error_code(empty) == "invalid_json"
 
 
+def test_json_nested_too_deep_is_400_too_deep_on_any_route(api: Api) -> None:
+    for body in (b"[" * 30_000, b"[" * 40 + b"]" * 40, b'{"login":' * 5_000):
+        response = api.request("POST", "/api/auth/login", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 400 and error_code(response) == "too_deep", body[:20]
+
+
+def test_text_that_postgresql_cannot_store_is_422_and_nothing_is_written(api: Api) -> None:
+    user = register_user(api)
+    for raw in ('{"name": "a\\u0000b"}', '{"name": "ok", "description": "x\\u0000"}', '{"name": "\\ud800"}',
+                '{"name": "ok", "\\u0000": 1}'):
+        response = user.api.request("POST", "/api/groups", content=raw.encode(), headers={"content-type": "application/json"})
+        assert response.status_code == 422 and error_code(response) == "invalid_body", raw
+        assert response.json()["error"]["details"][0]["type"] in ("nul_character", "lone_surrogate")
+    assert api.post("/api/auth/login", {"login": "a\x00", "password": "x"}).status_code == 422
+    assert user.api.get("/api/groups").json() == []
+
+
+def test_nul_in_a_query_is_422_and_in_a_path_404(api: Api) -> None:
+    group = make_group_with_members(api, n=0)
+    members = group.owner.api.get(f"/api/groups/{group.id}/members", params={"q": "a\x00"})
+    assert members.status_code == 422 and error_code(members) == "invalid_body"
+    assert api.get("/api/invites/abc%00def").status_code == 404
+    assert group.owner.api.delete("/api/invites/%00").status_code == 404
+
+
+def test_numbers_are_not_coerced_from_booleans_strings_or_floats(api: Api) -> None:
+    user = register_user(api)
+    for limit in (True, "5", 5.0, 5.5):
+        response = user.api.post("/api/groups", {"name": "strict", "member_limit": limit})
+        assert response.status_code == 422 and error_code(response) == "invalid_body", limit
+    created = user.api.post("/api/groups", {"name": "strict", "member_limit": 5, "privacy": "public"})
+    assert created.status_code == 201 and created.json()["member_limit"] == 5
+    members = f"/api/groups/{created.json()['id']}/members"
+    for limit in ("true", "1.0", "1_0", " 5", "5e0", "0x5"):
+        response = user.api.get(members, params={"limit": limit})
+        assert response.status_code == 422 and error_code(response) == "invalid_body", limit
+    assert user.api.get(members, params={"limit": "5", "role": "owner"}).json()["total"] == 1
+
+
+def test_a_wrong_method_lists_every_method_the_path_answers(api: Api) -> None:
+    group_members = f"/api/groups/{uuid.uuid4()}/members"
+    for path, allow in ((f"{group_members}/bulk", {"POST", "PATCH", "DELETE"}),
+                        (f"{group_members}/{uuid.uuid4()}", {"PATCH", "DELETE"}),
+                        (f"/api/groups/{uuid.uuid4()}", {"GET", "HEAD", "PATCH", "DELETE"}),
+                        ("/api/auth/login", {"POST"})):
+        for method in ({"GET", "PUT", "POST", "OPTIONS"} - allow):
+            response = api.request(method, path)
+            assert response.status_code == 405 and error_code(response) == "method_not_allowed", (method, path)
+            assert set(response.headers["allow"].split(", ")) == allow, (method, path)
+
+
 def test_bodies_over_64_kib_are_refused_with_or_without_a_length(api: Api) -> None:
     user = register_user(api)
     big = json.dumps({"name": "x", "description": "y" * 70_000}).encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import msgpack
 import pytest
@@ -97,6 +98,13 @@ async def test_guest_can_connect_and_sees_only_its_group(api: Api, server: Runni
         (json.dumps({"type": "send_message", "id": "x"}), "invalid_frame"),
         (json.dumps([1, 2, 3]), "invalid_frame"),
         (json.dumps({"type": "hello", "id": "x", "token": "t"}), "invalid_frame"),
+        ("[" * 30_000, "too_deep"),
+        ("[" * 40 + "]" * 40, "too_deep"),
+        (json.dumps({"type": "send_message", "id": "x", "channel_id": str(uuid.uuid4()), "client_id": "c",
+                     "body": "a\u0000b"}), "invalid_frame"),
+        (json.dumps({"type": "ping", "id": "x", "\u0000": 1}), "invalid_frame"),
+        ('{"type": "ping", "id": "\\ud800"}', "invalid_frame"),
+        ('{"type": "ping", "id": NaN}', "invalid_json"),
     ],
 )
 async def test_bad_frames_get_an_error_with_a_code_and_the_connection_stays_up(
@@ -139,6 +147,13 @@ async def test_msgpack_subprotocol_carries_binary_frames(api: Api, server: Runni
         assert (await client.request("ping"))["type"] == "ok"
         await client.conn.send(b"\xc1")  # never valid msgpack
         assert (await client.next_push("error"))["code"] == "invalid_msgpack"
+        await client.conn.send(b"\x91" * 30_000 + b"\xc0")  # an array in an array ... 30,000 deep
+        assert (await client.next_push("error"))["code"] == "too_deep"
+        for text in ("a\x00b", b"a\x00b"):  # str and bin both reach text fields
+            await client.conn.send(msgpack.packb({"type": "send_message", "id": "x", "channel_id": str(uuid.uuid4()),
+                                                  "client_id": "c", "body": text}))
+            assert (await client.next_push("error"))["code"] == "invalid_frame"
+        assert (await client.request("ping"))["type"] == "ok"
     finally:
         await client.close()
 

@@ -195,8 +195,11 @@ export interface ErrorBody {
 }
 
 export interface ErrorDetail {
+  /** stable, for programs: invalid_body, group_not_found, rate_limited, ... */
   code: string;
+  /** for people */
   message: string;
+  details?: ValidationIssue[] | RetryAfter | null;
 }
 
 export interface ErrorReply {
@@ -604,6 +607,10 @@ export interface ReportQuality {
   loss_pct: number;
 }
 
+export interface RetryAfter {
+  retry_after_s: number;
+}
+
 export type RoleName = "owner" | "moderator" | "member" | "guest";
 
 export interface SendMessage {
@@ -814,6 +821,13 @@ export interface UserOut {
   avatar_url: string | null;
   is_guest: boolean;
   guest_group_id: string | null;
+}
+
+export interface ValidationIssue {
+  /** where in the body or query */
+  loc: (string | number)[];
+  message: string;
+  type: string;
 }
 
 export interface Welcome {
