@@ -41,9 +41,12 @@ def presence_out(presence: Presence, group_id: uuid.UUID, voice: asyncpg.Record 
     )
 
 
-async def voice_channels_of(conn: asyncpg.Connection, presences: list[Presence]) -> dict[uuid.UUID, asyncpg.Record]:
+async def voice_channels_of(conn: asyncpg.Connection,
+                            presences: list[Presence]) -> dict[uuid.UUID | None, asyncpg.Record]:
+    """The rows of the voice channels these people are in, by id (look up None: nothing)."""
     ids = list({p.voice_channel_id for p in presences if p.voice_channel_id is not None})
-    return {row["id"]: row for row in await channels.get_channels(conn, ids)} if ids else {}
+    rows = await channels.get_channels(conn, ids) if ids else []
+    return {row["id"]: row for row in rows}
 
 
 class Realtime:
@@ -105,7 +108,7 @@ class Realtime:
         [presence] = await self.presence.get_many([user_id])
         async with self.db.connection() as conn:
             group_ids = await groups.group_ids_of(conn, user_id)
-            voice = (await voice_channels_of(conn, [presence])).get(presence.voice_channel_id)  # type: ignore[arg-type]
+            voice = (await voice_channels_of(conn, [presence])).get(presence.voice_channel_id)
         for group_id in group_ids:
             frames = {role.value: dump(PresencePush(presence=presence_out(presence, group_id, voice, role)))
                       for role in Role}

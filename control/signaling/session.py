@@ -161,7 +161,7 @@ class Session:
             online = {p.user_id: p for p in await self.services.realtime.presence.get_many(list({u for _, u in pairs}))
                       if p.status != "offline"}
             voices = await voice_channels_of(conn, list(online.values()))
-        return [presence_out(online[u], g, voices.get(online[u].voice_channel_id), self._roles.get(g))  # type: ignore[arg-type]
+        return [presence_out(online[u], g, voices.get(online[u].voice_channel_id), self._roles.get(g))
                 for g, u in pairs if u in online]
 
     # --- the access token's life ---
