@@ -125,6 +125,8 @@ class Scene:
     calls: dict[str, CallClient] = field(default_factory=dict)
     victim_joined_at: float = 0.0
     turn: TurnClient | None = None
+    # How many pushes the victim had received when the change was made.
+    mark: int = 0
 
     @property
     def victim(self) -> WsClient:
@@ -236,7 +238,7 @@ async def _make_change(scene: Scene) -> None:
             assert owner.delete(f"/api/groups/{group}").status_code == 204
         case "guest_limit":
             # Nothing to do but wait: the limit is counted from the guest's join.
-            await scene.victim.next_push("call_removed", timeout=GUEST_LIMIT_S + 5, reason="time_limit")
+            await scene.victim.seen("call_removed", since=scene.mark, timeout=GUEST_LIMIT_S + 5, reason="time_limit")
             assert time.monotonic() - scene.victim_joined_at <= GUEST_LIMIT_S + WITHIN_S
         case "mute":
             await scene.ws["owner"].ok("call_mute", user_id=victim_id)
@@ -273,18 +275,18 @@ async def check_socket(scene: Scene, expected: str) -> None:
         assert await _closed_code(victim, WITHIN_S) == 4004
         return
     if scene.change in ("role_down", "override_off", "channel_deleted"):
-        await victim.next_push("channel_removed", timeout=WITHIN_S, channel_id=scene.voice_channel_id)
+        await victim.seen("channel_removed", since=scene.mark, timeout=WITHIN_S, channel_id=scene.voice_channel_id)
         return
     if scene.change in ("removal", "ban", "group_deleted"):
-        await victim.next_push("group_removed", timeout=WITHIN_S, group_id=scene.group_id)
+        await victim.seen("group_removed", since=scene.mark, timeout=WITHIN_S, group_id=scene.group_id)
     if scene.change == "group_deleted":
         return
     body = f"after the change {time.monotonic()}"
     await scene.ws["owner"].ok("send_message", channel_id=scene.text_channel_id, client_id=unique_name("m"), body=body)
     if expected == CUT:
-        await victim.no_push("message_created", within=WITHIN_S, message__body=body)
+        await victim.unseen("message_created", since=scene.mark, within=WITHIN_S, message__body=body)
     else:
-        await victim.next_push("message_created", timeout=WITHIN_S, message__body=body)
+        await victim.seen("message_created", since=scene.mark, timeout=WITHIN_S, message__body=body)
 
 
 async def check_presence(scene: Scene, expected: str) -> None:
@@ -295,10 +297,11 @@ async def check_presence(scene: Scene, expected: str) -> None:
     text = f"busy {time.monotonic()}"
     await scene.ws["peer"].ok("set_presence", status="dnd", status_text=text)
     if scene.change in ("removal", "ban", "group_deleted"):
-        await victim.no_push("presence", within=WITHIN_S, presence__user_id=scene.peer.id, presence__status_text=text)
+        await victim.unseen("presence", since=scene.mark, within=WITHIN_S, presence__user_id=scene.peer.id,
+                            presence__status_text=text)
         return
-    push = await victim.next_push("presence", timeout=WITHIN_S, presence__group_id=scene.group_id,
-                                  presence__user_id=scene.peer.id, presence__status_text=text)
+    push = await victim.seen("presence", since=scene.mark, timeout=WITHIN_S, presence__group_id=scene.group_id,
+                             presence__user_id=scene.peer.id, presence__status_text=text)
     in_call = push["presence"]["voice_channel_id"] == scene.voice_channel_id
     if scene.change in ("role_down", "override_off", "channel_deleted"):
         # The peer is in a call the victim may no longer see: the victim is not told where.
@@ -411,6 +414,7 @@ async def test_a_change_of_rights_reaches_every_live_surface_within_a_second(
     node_a, node_b = nodes[topology]
     scene = await make_scene(change, node_a, node_b, people=people)
     try:
+        scene.mark = len(scene.victim.history)
         await _make_change(scene)
         # The surfaces are checked together: each has the same second from the change.
         await asyncio.gather(*(CHECKS[surface](scene, MATRIX[change][surface]) for surface in surfaces))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from typing import Any
 
 import msgpack
@@ -22,6 +23,8 @@ class WsClient:
         self._ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
         self._subscriptions: list[tuple[set[str], asyncio.Queue[dict[str, Any]]]] = []
+        # Every push, in order: for checks that look without taking (several may look at once).
+        self.history: list[dict[str, Any]] = []
 
     @classmethod
     async def connect(cls, base_url: str, token: str, *, msgpack_frames: bool = False,
@@ -68,6 +71,7 @@ class WsClient:
             future.set_result(frame)
             return
         self.pushes.put_nowait(frame)
+        self.history.append(frame)
         for types, queue in self._subscriptions:
             if frame["type"] in types:
                 queue.put_nowait(frame)
@@ -99,6 +103,26 @@ class WsClient:
         """Asserts no such push arrives within `within` seconds."""
         try:
             frame = await self.next_push(type_, timeout=within, **match)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected push: {frame}")
+
+    async def seen(self, type_: str, *, since: int, timeout: float, **match: Any) -> dict[str, Any]:
+        """A push of that type (and fields) among those since `since` (a length of `history`),
+        waiting for it up to `timeout`; unlike next_push, it takes nothing from anyone."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for frame in self.history[since:]:
+                if frame["type"] == type_ and all(_get(frame, k) == v for k, v in match.items()):
+                    return frame
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {type_} push like {match}")
+            await asyncio.sleep(0.02)
+
+    async def unseen(self, type_: str, *, since: int, within: float, **match: Any) -> None:
+        """Asserts no such push arrives from `since` until `within` seconds from now."""
+        try:
+            frame = await self.seen(type_, since=since, timeout=within, **match)
         except TimeoutError:
             return
         raise AssertionError(f"unexpected push: {frame}")
