@@ -9,6 +9,7 @@ import asyncpg
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.api import Api, join_as_guest, make_group_with_members, register_user
 from tests.support.server import RunningServer
+from tests.support.ws import WsClient
 
 
 def test_an_invite_with_max_uses_is_used_up(api: Api) -> None:
@@ -122,11 +123,19 @@ def test_bulk_actions_report_each_user_and_keep_the_successes(api: Api) -> None:
     group = make_group_with_members(api, n=2)
     newcomers = [register_user(api) for _ in range(2)]
     owner = group.owner.api
-    added = owner.post(f"/api/groups/{group.id}/members/bulk",
-                       {"action": "add", "user_ids": [u.id for u in newcomers] + [group.members[0].id,
-                                                                                  "00000000-0000-0000-0000-000000000000"]})
-    results = {r["user_id"]: (r["ok"], r["error"]) for r in added.json()["results"]}
+    invited = owner.post(f"/api/groups/{group.id}/members/bulk",
+                         {"action": "add", "user_ids": [u.id for u in newcomers] + [group.members[0].id,
+                                                                                    "00000000-0000-0000-0000-000000000000"]})
+    results = {r["user_id"]: (r["ok"], r["error"]) for r in invited.json()["results"]}
     assert results[newcomers[0].id] == (True, None) and results["00000000-0000-0000-0000-000000000000"] == (False, "user_not_found")
+    assert results[group.members[0].id] == (False, "already_member")
+    # Invited is not joined: each newcomer says yes with the invitation addressed to them.
+    members = {m["user_id"] for m in owner.get(f"/api/groups/{group.id}/members").json()["members"]}
+    assert not members & {u.id for u in newcomers}
+    for user in newcomers:
+        [pending] = user.api.get("/api/me/invites").json()
+        assert pending["group_id"] == group.id and pending["invited_by"] == group.owner.id
+        assert user.api.post(f"/api/invites/{pending['code']}/accept").status_code == 200
     roles = owner.post(f"/api/groups/{group.id}/members/bulk",
                        {"action": "set_role", "role": "moderator", "user_ids": [group.members[0].id, group.owner.id]})
     assert [(r["ok"], r["error"]) for r in roles.json()["results"]] == [(True, None), (False, "role_change_not_allowed")]
@@ -137,3 +146,51 @@ def test_bulk_actions_report_each_user_and_keep_the_successes(api: Api) -> None:
     assert newcomers[0].id not in members and newcomers[1].id in members and group.members[0].id in members
     missing_role = owner.post(f"/api/groups/{group.id}/members/bulk", {"action": "set_role", "user_ids": [group.owner.id]})
     assert missing_role.status_code == 422
+
+
+def test_a_bulk_add_cannot_grant_a_role_the_actor_could_not_invite_with(api: Api) -> None:
+    group = make_group_with_members(api, n=0)
+    stranger = register_user(api)
+    as_moderator = group.moderator.api.post(f"/api/groups/{group.id}/members/bulk",
+                                            {"action": "add", "user_ids": [stranger.id], "role": "moderator"})
+    assert [(r["ok"], r["error"]) for r in as_moderator.json()["results"]] == [(False, "role_not_allowed")]
+    assert stranger.api.get("/api/me/invites").json() == []
+    assert stranger.api.get(f"/api/groups/{group.id}").status_code == 404
+
+
+def test_an_invitation_is_for_its_invitee_alone_and_arrives_as_a_notification(api: Api) -> None:
+    group = make_group_with_members(api, n=0)
+    invitee, someone_else = register_user(api), register_user(api)
+
+    async def run() -> str:
+        ws = await WsClient.connect(api.base_url, invitee.tokens["access_token"])
+        try:
+            group.owner.api.post(f"/api/groups/{group.id}/members/bulk", {"action": "add", "user_ids": [invitee.id]})
+            push = await ws.next_push("notification", kind="group_invite")
+            assert push["group_id"] == group.id and push["from_user_id"] == group.owner.id
+            return str(push["invite_code"])
+        finally:
+            await ws.close()
+
+    code = asyncio.run(run())
+    assert someone_else.api.post(f"/api/invites/{code}/accept").status_code == 404
+    assert invitee.api.post(f"/api/invites/{code}/accept").json()["role"] == "member"
+
+
+def test_a_ban_removes_keeps_out_of_every_invite_and_can_be_lifted(api: Api) -> None:
+    group = make_group_with_members(api, n=1)
+    [member] = group.members
+    link = group.owner.api.post(f"/api/groups/{group.id}/invites", {"role": "member"}).json()["code"]
+    refused = group.moderator.api.post(f"/api/groups/{group.id}/bans", {"user_id": group.owner.id, "reason": "coup"})
+    assert refused.status_code == 403
+    banned = group.moderator.api.post(f"/api/groups/{group.id}/bans", {"user_id": member.id, "reason": "spam"})
+    assert banned.status_code == 201 and banned.json()["reason"] == "spam"
+    assert member.api.get(f"/api/groups/{group.id}").status_code == 404
+    assert member.api.post(f"/api/invites/{link}/accept").json()["error"]["code"] == "banned"
+    again = group.owner.api.post(f"/api/groups/{group.id}/members/bulk", {"action": "add", "user_ids": [member.id]})
+    assert again.json()["results"][0]["error"] == "banned"
+    listed = group.owner.api.get(f"/api/groups/{group.id}/bans").json()
+    assert [(b["user_id"], b["banned_by"], b["reason"]) for b in listed] == [(member.id, group.moderator.id, "spam")]
+    assert group.owner.api.delete(f"/api/groups/{group.id}/bans/{member.id}").status_code == 204
+    assert group.owner.api.get(f"/api/groups/{group.id}/bans").json() == []
+    assert member.api.post(f"/api/invites/{link}/accept").status_code == 200
