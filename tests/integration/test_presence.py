@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.support.api import Api, make_group_with_members
+from tests.support.api import Api, join_with_invite, make_group_with_members
 from tests.support.server import RunningServer
 from tests.support.ws import WsClient
 
@@ -64,3 +64,39 @@ async def test_a_cut_connection_is_dropped_and_its_user_goes_offline(server_fact
     finally:
         await watcher.close()
         member.conn.transport.abort()
+
+
+async def test_what_a_member_of_a_group_sees_of_someone_is_what_they_do_in_that_group(
+        api: Api, server: RunningServer) -> None:
+    """X calls in a staff-only voice channel of group G. A plain member of G (and of another group
+    X is in) sees X online, in no voice channel, in both groups; a moderator of G sees the channel,
+    in G only — at connect (welcome) and live (pushes)."""
+    group = make_group_with_members(api, n=1)
+    [member] = group.members
+    staff = group.owner.api.post(f"/api/groups/{group.id}/channels", {
+        "name": "staff", "kind": "voice", "overrides": {"member": {"view": False}, "guest": {"view": False}}}).json()
+    other = group.owner.api.post("/api/groups", {"name": "elsewhere"}).json()
+    join_with_invite(member, group.owner, other["id"])
+    join_with_invite(group.moderator, group.owner, other["id"])
+    caller = await WsClient.connect(server.url, group.owner.tokens["access_token"])
+    sockets = {}
+    try:
+        await caller.ok("join_call", channel_id=staff["id"])
+        for name, user in (("member", member), ("moderator", group.moderator)):
+            sockets[name] = await WsClient.connect(server.url, user.tokens["access_token"])
+            seen = {(p["group_id"], p["voice_channel_id"]) for p in sockets[name].welcome["presence"]
+                    if p["user_id"] == group.owner.id}
+            expected = {(group.id, None), (other["id"], None)}
+            if name == "moderator":
+                expected = {(group.id, staff["id"]), (other["id"], None)}
+            assert seen == expected, name
+        await caller.ok("set_presence", status="dnd", status_text="live")
+        for name, socket in sockets.items():
+            for group_id in (group.id, other["id"]):
+                push = await socket.seen("presence", since=0, timeout=3, presence__group_id=group_id,
+                                         presence__status_text="live")
+                shows = push["presence"]["voice_channel_id"]
+                assert shows == (staff["id"] if name == "moderator" and group_id == group.id else None), (name, group_id)
+    finally:
+        for socket in [caller, *sockets.values()]:
+            await socket.close()
