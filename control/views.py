@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncpg
 
-from control.domain.permissions import Role, channel_permissions
+from control.domain.permissions import Permission, Role, channel_permissions
 from schemas.rest import (
     BanOut,
     ChannelOut,
     ChannelPermissionName,
     GroupOut,
+    InviteChannelOut,
     InviteOut,
+    InvitePreview,
     MemberOut,
     MessageOut,
     PendingInviteOut,
@@ -65,6 +67,18 @@ def invite_out(row: asyncpg.Record, public_url: str) -> InviteOut:
         max_uses=row["max_uses"],
         uses=row["uses"],
         revoked=row["revoked_at"] is not None,
+    )
+
+
+def invite_preview_out(invite: asyncpg.Record, group: asyncpg.Record, channels: list[asyncpg.Record]) -> InvitePreview:
+    invited_as = Role(invite["role"])
+    return InvitePreview(
+        code=invite["code"], role=invite["role"], group_id=group["id"], group_name=group["name"],
+        group_description=group["description"], member_count=group["member_count"],
+        # Only the channels the invited role will be able to see.
+        channels=[InviteChannelOut(name=c["name"], kind=c["kind"], topic=c["topic"]) for c in channels
+                  if Permission.VIEW_CHANNEL in channel_permissions(invited_as, c["overrides"])],
+        expires_at=invite["expires_at"],
     )
 
 

@@ -15,7 +15,6 @@ from control.auth.tokens import Principal
 from control.domain.permissions import (
     Permission,
     Role,
-    channel_permissions,
     has_permission,
     may_invite_as,
 )
@@ -31,10 +30,9 @@ from control.groups.announce import announce_joined
 from control.realtime.frames import dump
 from control.services import Services
 from control.store import bans, channels, groups, invites, users
-from control.views import group_out, invite_out, pending_invite_out
+from control.views import group_out, invite_out, invite_preview_out, pending_invite_out
 from schemas.rest import (
     InviteAccepted,
-    InviteChannelOut,
     InviteCreate,
     InviteOut,
     InvitePreview,
@@ -122,22 +120,7 @@ async def preview(services: Services, code: str) -> InvitePreview:
         group = await groups.get_group(conn, invite["group_id"])
         channel_rows = await channels.list_channels(conn, invite["group_id"])
     assert group is not None
-    invited_as = Role(invite["role"])
-    return InvitePreview(
-        code=invite["code"],
-        role=invite["role"],
-        group_id=group["id"],
-        group_name=group["name"],
-        group_description=group["description"],
-        member_count=group["member_count"],
-        # Only the channels the invited role will be able to see.
-        channels=[
-            InviteChannelOut(name=c["name"], kind=c["kind"], topic=c["topic"])
-            for c in channel_rows
-            if Permission.VIEW_CHANNEL in channel_permissions(invited_as, c["overrides"])
-        ],
-        expires_at=invite["expires_at"],
-    )
+    return invite_preview_out(invite, group, channel_rows)
 
 
 async def accept(services: Services, principal: Principal | None, code: str,
