@@ -166,6 +166,27 @@ class CallUnmute(Frame):
     user_id: uuid.UUID
 
 
+class RecordingStart(Frame):
+    """A moderator starts recording the call they are in (everyone is asked to consent first)."""
+
+    type: Literal["recording_start"]
+    id: RequestId
+
+
+class RecordingStop(Frame):
+    type: Literal["recording_stop"]
+    id: RequestId
+
+
+class RecordingConsent(Frame):
+    """My answer to a recording's consent request; declining leaves my media out of the file."""
+
+    type: Literal["recording_consent"]
+    id: RequestId
+    recording_id: uuid.UUID
+    accept: bool
+
+
 class TurnCredentials(Frame):
     """Fresh TURN credentials for the call I am in, before the ones I have expire."""
 
@@ -288,6 +309,7 @@ ClientFrame = Annotated[
     Union[
         Hello, Ping, SendMessage, EditMessage, DeleteMessage, Typing, SetPresence, StartCallNotice,
         Authenticate, JoinCall, LeaveCall, P2PSignal, CallKick, CallMute, CallUnmute, TurnCredentials,
+        RecordingStart, RecordingStop, RecordingConsent,
         ReportMediaPath, SetMediaState, SfuCapabilities,
         SfuCreateTransport, SfuConnectTransport, SfuProduce, SfuReady, SfuResumeConsumer, SfuProducerAction,
         SfuPreferredLayers, SfuRestartIce, SfuLeave, ReportQuality,
@@ -375,13 +397,15 @@ class PresencePush(Frame):
 
 class Notification(Frame):
     type: Literal["notification"] = "notification"
-    kind: Literal["mention", "call_started", "group_invite"]
+    kind: Literal["mention", "call_started", "group_invite", "recording_ready", "recording_failed"]
     group_id: uuid.UUID
     # The channel of a mention or call; none for an invitation.
     channel_id: uuid.UUID | None = None
     from_user_id: uuid.UUID
     # An invitation to join: accept it with POST /api/invites/{invite_code}/accept.
     invite_code: str | None = None
+    # A recording I started is in the archive (or could not be kept).
+    recording_id: uuid.UUID | None = None
     message_id: uuid.UUID | None = None
     voice_channel_id: uuid.UUID | None = None
     text: str = ""
@@ -461,6 +485,12 @@ class CallParticipant(Frame):
     muted_by_moderator: bool
 
 
+class RecordingInfo(Frame):
+    recording_id: uuid.UUID
+    started_by: uuid.UUID
+    started_at: datetime
+
+
 class CallJoined(Frame):
     """The `data` of the ok reply to join_call."""
 
@@ -475,6 +505,8 @@ class CallJoined(Frame):
     time_limit_s: int | None = None
     # When the TURN credentials in ice_servers expire: ask for new ones (turn_credentials) before.
     ice_servers_expire_at: datetime | None = None
+    # The call is being recorded: I am asked to consent (a recording_consent_request push follows).
+    recording: RecordingInfo | None = None
 
 
 class TurnCredentialsOut(Frame):
@@ -542,6 +574,26 @@ class CallUnmuted(Frame):
     type: Literal["call_unmuted"] = "call_unmuted"
     channel_id: uuid.UUID
     by_user_id: uuid.UUID
+
+
+class RecordingState(Frame):
+    """To everyone who can see the channel: whether its call is being recorded (the indicator).
+    `reason` says why a recording ended: stopped by a moderator, the call ended, the node hosting
+    it went away (what was recorded is kept), or it failed."""
+
+    type: Literal["recording_state"] = "recording_state"
+    group_id: uuid.UUID
+    channel_id: uuid.UUID
+    recording: RecordingInfo | None
+    reason: Literal["stopped", "call_ended", "host_lost", "failed"] | None = None
+
+
+class RecordingConsentRequest(Frame):
+    """To a participant: this call is being recorded; answer with recording_consent."""
+
+    type: Literal["recording_consent_request"] = "recording_consent_request"
+    channel_id: uuid.UUID
+    recording: RecordingInfo
 
 
 class CallPermissions(Frame):
@@ -644,7 +696,7 @@ ServerFrame = Annotated[
         OkReply, ErrorReply, Welcome, Pong, MessageCreated, MessageUpdated, MessageDeleted, TypingPush, PresencePush,
         Notification, MemberJoined, MemberUpdated, MemberLeft, GroupJoined, GroupUpdated, GroupRemoved,
         ChannelChanged, ChannelRemoved, CallState, CallModeChanged, P2PSignalPush, CallWarning, CallRemoved,
-        CallMuted, CallUnmuted, CallPermissions, SfuConsumerAdded, SfuConsumerClosed, SfuProducerClosed,
+        CallMuted, CallUnmuted, CallPermissions, RecordingState, RecordingConsentRequest, SfuConsumerAdded, SfuConsumerClosed, SfuProducerClosed,
         SfuConsumerPaused, SfuActiveSpeaker, SfuAudioLevels,
         SfuReset, CallQuality,
     ],

@@ -41,6 +41,7 @@ export interface CallJoined {
   ice_servers: IceServer[];
   time_limit_s: number | null;
   ice_servers_expire_at: string | null;
+  recording: RecordingInfo | null;
 }
 
 export interface CallKick {
@@ -501,11 +502,12 @@ export interface MessagesQuery {
 
 export interface Notification {
   type: "notification";
-  kind: "mention" | "call_started" | "group_invite";
+  kind: "mention" | "call_started" | "group_invite" | "recording_ready" | "recording_failed";
   group_id: string;
   channel_id: string | null;
   from_user_id: string;
   invite_code: string | null;
+  recording_id: string | null;
   message_id: string | null;
   voice_channel_id: string | null;
   text: string;
@@ -581,6 +583,43 @@ export interface PresencePush {
 export type PresenceStatus = "online" | "idle" | "dnd" | "offline";
 
 export type Privacy = "public" | "private";
+
+export interface RecordingConsent {
+  type: "recording_consent";
+  id: string;
+  recording_id: string;
+  accept: boolean;
+}
+
+export interface RecordingConsentRequest {
+  type: "recording_consent_request";
+  channel_id: string;
+  recording: RecordingInfo;
+}
+
+export interface RecordingInfo {
+  recording_id: string;
+  started_by: string;
+  started_at: string;
+}
+
+export interface RecordingStart {
+  type: "recording_start";
+  id: string;
+}
+
+export interface RecordingState {
+  type: "recording_state";
+  group_id: string;
+  channel_id: string;
+  recording: RecordingInfo | null;
+  reason: "stopped" | "call_ended" | "host_lost" | "failed" | null;
+}
+
+export interface RecordingStop {
+  type: "recording_stop";
+  id: string;
+}
 
 export interface RefreshBody {
   refresh_token: string;
@@ -840,6 +879,6 @@ export interface Welcome {
   heartbeat_s: number;
 }
 
-export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | Authenticate | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | CallUnmute | TurnCredentials | ReportMediaPath | SetMediaState | SfuCapabilities | SfuCreateTransport | SfuConnectTransport | SfuProduce | SfuReady | SfuResumeConsumer | SfuProducerAction | SfuPreferredLayers | SfuRestartIce | SfuLeave | ReportQuality;
+export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | Authenticate | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | CallUnmute | TurnCredentials | RecordingStart | RecordingStop | RecordingConsent | ReportMediaPath | SetMediaState | SfuCapabilities | SfuCreateTransport | SfuConnectTransport | SfuProduce | SfuReady | SfuResumeConsumer | SfuProducerAction | SfuPreferredLayers | SfuRestartIce | SfuLeave | ReportQuality;
 
-export type ServerFrame = OkReply | ErrorReply | Welcome | Pong | MessageCreated | MessageUpdated | MessageDeleted | TypingPush | PresencePush | Notification | MemberJoined | MemberUpdated | MemberLeft | GroupJoined | GroupUpdated | GroupRemoved | ChannelChanged | ChannelRemoved | CallState | CallModeChanged | P2PSignalPush | CallWarning | CallRemoved | CallMuted | CallUnmuted | CallPermissions | SfuConsumerAdded | SfuConsumerClosed | SfuProducerClosed | SfuConsumerPaused | SfuActiveSpeaker | SfuAudioLevels | SfuReset | CallQuality;
+export type ServerFrame = OkReply | ErrorReply | Welcome | Pong | MessageCreated | MessageUpdated | MessageDeleted | TypingPush | PresencePush | Notification | MemberJoined | MemberUpdated | MemberLeft | GroupJoined | GroupUpdated | GroupRemoved | ChannelChanged | ChannelRemoved | CallState | CallModeChanged | P2PSignalPush | CallWarning | CallRemoved | CallMuted | CallUnmuted | CallPermissions | RecordingState | RecordingConsentRequest | SfuConsumerAdded | SfuConsumerClosed | SfuProducerClosed | SfuConsumerPaused | SfuActiveSpeaker | SfuAudioLevels | SfuReset | CallQuality;
