@@ -80,7 +80,8 @@ REQUESTS_BY_SURFACE = {
     # or call and are checked against the database on each request.
     "socket": {"send_message", "edit_message", "delete_message", "typing", "set_presence", "start_call",
                "join_call", "leave_call", "call_kick", "call_mute", "call_unmute", "turn_credentials",
-               "report_media_path", "set_media_state", "report_quality"},
+               "report_media_path", "set_media_state", "report_quality", "recording_start", "recording_stop",
+               "recording_consent"},
 }
 REQUESTS_WITHOUT_RIGHTS = {
     "hello": "only before the session starts",
