@@ -6,6 +6,7 @@ from __future__ import annotations
 from control import __version__
 from control.api.routing import ApiRouter, Context
 from control.calls.ice import check_ice_servers
+from control.errors import RateLimited
 from schemas.rest import ClientConfigOut, IceServerOut, IceServersOut
 
 router = ApiRouter("client")
@@ -19,7 +20,7 @@ async def client_config(ctx: Context) -> ClientConfigOut:
 
 @router.get("/api/ice-servers", summary="STUN and TURN servers with 5-minute credentials, for the network check "
             "(429 rate_limited past TURN_CHECK_RATE per TURN_CHECK_WINDOW)",
-            response=IceServersOut)
+            response=IceServersOut, errors=(RateLimited,))
 async def my_ice_servers(ctx: Context) -> IceServersOut:
     settings = ctx.services.settings
     # Per user: each answer is a working relay credential, so it must not be a free supply.

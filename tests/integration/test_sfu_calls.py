@@ -89,7 +89,7 @@ async def test_three_participants_each_receive_the_other_two_through_the_sfu(ser
         # Operators see the room, its peers and the workers' CPU on the metrics page.
         metrics = httpx.get(f"{server.url}/metrics").text
         assert sample(metrics, "peershare_sfu_peers") >= 3 and sample(metrics, "peershare_media_workers") >= 1
-        assert re.search(r'^peershare_media_worker_cpu_seconds_total\{pid="\d+"\} [0-9.e+-]+$', metrics, re.MULTILINE)
+        assert re.search(r'^peershare_media_worker_cpu_seconds_total\{worker="\d+"\} [0-9.e+-]+$', metrics, re.MULTILINE)
 
 
 async def test_p2p_to_sfu_and_back_keeps_video_playing(server: RunningServer) -> None:

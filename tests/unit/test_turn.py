@@ -45,7 +45,8 @@ def managed() -> Settings:
 
 def test_a_call_gets_credentials_for_that_call_for_the_turn_ttl() -> None:
     user, call = uuid.uuid4(), uuid.uuid4()
-    stun, turn = call_ice_servers(managed(), user, call)
+    (stun, turn), expires_at = call_ice_servers(managed(), user, call)
+    assert expires_at is not None and 1798 <= expires_at.timestamp() - time.time() <= 1800
     assert stun.urls == ["stun:turn.example:3478"]
     assert turn.username is not None
     expiry, _, subject = turn.username.partition(":")
