@@ -34,10 +34,13 @@ def summary_ms(values_ms: list[float]) -> dict[str, float]:
 
 @contextlib.asynccontextmanager
 async def bench_node(**env: str) -> AsyncIterator[NodeProcess]:
-    """A node in its own process, with rate limits out of the way, on a schema dropped afterwards."""
-    schema = f"bench_{secrets.token_hex(4)}"
+    """A node in its own process, with rate limits out of the way, on a schema dropped afterwards;
+    nodes given another's DATABASE_SCHEMA and JWT_SECRET join it (the first one drops the schema)."""
+    schema = env.get("DATABASE_SCHEMA") or f"bench_{secrets.token_hex(4)}"
+    own_schema = "DATABASE_SCHEMA" not in env
     conn = await asyncpg.connect(DATABASE_URL)
-    await conn.execute(f"CREATE SCHEMA {schema}")
+    if own_schema:
+        await conn.execute(f"CREATE SCHEMA {schema}")
     node = NodeProcess({"DATABASE_URL": DATABASE_URL, "DATABASE_SCHEMA": schema, "JWT_SECRET": secrets.token_urlsafe(40),
                         "TURN_MODE": "off", "LOG_LEVEL": "warning", "AUTH_RATE_LIMIT": "100000", "JOIN_RATE": "100000",
                         "WS_FRAME_RATE": "100000", **env}).start()
@@ -45,5 +48,6 @@ async def bench_node(**env: str) -> AsyncIterator[NodeProcess]:
         yield node
     finally:
         node.stop()
-        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        if own_schema:
+            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
         await conn.close()

@@ -14,17 +14,16 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
 
 from control.rights import RightsChange
 from schemas.signaling import ClientFrame
-from tests.support.api import Api, User, join_as_guest, join_with_invite, register_user, unique_name
-from tests.support.call_client import CallClient
+from tests.support.api import Api, join_as_guest, join_with_invite, register_user, unique_name
+from tests.support.liveness import Scene, make_change, make_scene, victim_frames
 from tests.support.server import RunningServer
-from tests.support.turn_client import TurnClient, TurnError, managed_turn
+from tests.support.turn_client import TurnError, managed_turn
 from tests.support.ws import WsClient
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -107,142 +106,6 @@ def test_every_signaling_request_is_a_surface_of_the_matrix() -> None:
 
 
 # --- scenes -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Scene:
-    change: str
-    node_a: str
-    node_b: str
-    owner: User
-    peer: User
-    victim_api: Api  # the victim's REST client, as the victim's socket's sign-in
-    victim_tokens: dict[str, Any]
-    victim_password: str | None
-    group_id: str
-    text_channel_id: str
-    voice_channel_id: str
-    ws: dict[str, WsClient] = field(default_factory=dict)
-    calls: dict[str, CallClient] = field(default_factory=dict)
-    victim_joined_at: float = 0.0
-    turn: TurnClient | None = None
-    # How many pushes the victim had received when the change was made.
-    mark: int = 0
-
-    @property
-    def victim(self) -> WsClient:
-        return self.ws["victim"]
-
-    async def close(self) -> None:
-        if self.turn is not None:
-            self.turn.close()
-        for client in self.calls.values():
-            await client.close()
-        for ws in self.ws.values():
-            await ws.close()
-
-
-# The victim's and the peer's roles, and the voice channel's overrides, by change.
-_ROLES = {"role_down": ("moderator", "moderator"), "override_off": ("member", "moderator")}
-_STAFF_ONLY = {"member": {"view": False}, "guest": {"view": False}}
-
-
-async def make_scene(change: str, node_a: str, node_b: str, *, people: int) -> Scene:
-    api_a = Api(node_a)
-    owner, peer = register_user(api_a), register_user(api_a)
-    group = owner.api.post("/api/groups", {"name": unique_name("g")}).json()
-    victim_role, peer_role = _ROLES.get(change, ("member", "member"))
-    overrides = _STAFF_ONLY if change == "role_down" else {}
-    voice = owner.api.post(f"/api/groups/{group['id']}/channels",
-                           {"name": "call", "kind": "voice", "overrides": overrides}).json()
-    join_with_invite(peer, owner, group["id"])
-    if change == "guest_limit":
-        tokens, password = join_as_guest(Api(node_b), owner, group["id"]), None
-    else:
-        victim = register_user(Api(node_b))
-        join_with_invite(victim, owner, group["id"])
-        tokens, password = victim.tokens, victim.password
-    for user_id, role in ((tokens["user"]["id"], victim_role), (peer.id, peer_role)):
-        if role != "member":
-            owner.api.patch(f"/api/groups/{group['id']}/members/{user_id}", {"role": role})
-    text = next(c["id"] for c in group["channels"] if c["kind"] == "text")
-    scene = Scene(change, node_a, node_b, owner, peer, Api(node_b, tokens["access_token"]), tokens, password,
-                  group["id"], text, voice["id"])
-    scene.ws["owner"] = await WsClient.connect(node_a, owner.tokens["access_token"])
-    scene.ws["peer"] = await WsClient.connect(node_a, peer.tokens["access_token"])
-    scene.ws["victim"] = await WsClient.connect(node_b, tokens["access_token"])
-    callers = ["peer", "victim"] + (["owner"] if people == 3 else [])
-    for name in callers:
-        scene.calls[name] = CallClient(scene.ws[name])
-        await scene.calls[name].join(voice["id"])
-        if name == "victim":
-            scene.victim_joined_at = time.monotonic()
-            scene.turn = await _allocate(scene.calls[name].joined["ice_servers"])
-    await _until(lambda: _victim_frames(scene) > 10, timeout=25, what="the victim's camera at the peer")
-    return scene
-
-
-async def _allocate(ice_servers: list[dict[str, Any]]) -> TurnClient:
-    """A relay on the coturn of the victim's node, with the credentials its call gave."""
-    [turn] = [s for s in ice_servers if s.get("username")]
-    port = int(turn["urls"][0].split("?")[0].rsplit(":", 1)[1])
-    client = await TurnClient.open(("127.0.0.1", port), turn["username"], turn["credential"])
-    await client.allocate()
-    return client
-
-
-def _victim_frames(scene: Scene, source: str = "camera") -> int:
-    victim_id = scene.calls["victim"].participant_id
-    return sum(c.count for c in scene.calls["peer"].counters.get(f"{victim_id}:{source}", []))
-
-
-async def _until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
-
-
-# --- the changes --------------------------------------------------------------------------------
-
-
-async def _make_change(scene: Scene) -> None:
-    owner = scene.owner.api.as_token(scene.owner.tokens["access_token"])
-    group, victim_id = scene.group_id, scene.victim_tokens["user"]["id"]
-    match scene.change:
-        case "logout":
-            assert scene.victim_api.post("/api/auth/logout", {"refresh_token": scene.victim_tokens["refresh_token"]}
-                                         ).status_code == 204
-        case "refresh_reuse":
-            spent = scene.victim_tokens["refresh_token"]
-            assert scene.victim_api.post("/api/auth/refresh", {"refresh_token": spent}).status_code == 200
-            assert scene.victim_api.post("/api/auth/refresh", {"refresh_token": spent}).status_code == 401
-        case "password_change":
-            # From another sign-in of the same account (another device).
-            other = Api(scene.node_a).post("/api/auth/login", {"login": scene.victim_tokens["user"]["username"],
-                                                                "password": scene.victim_password}).json()
-            changed = Api(scene.node_a, other["access_token"]).post(
-                "/api/auth/password", {"current_password": scene.victim_password, "new_password": "a brand new one"})
-            assert changed.status_code == 200, changed.text
-        case "removal":
-            assert owner.delete(f"/api/groups/{group}/members/{victim_id}").status_code == 204
-        case "ban":
-            assert owner.post(f"/api/groups/{group}/bans", {"user_id": victim_id, "reason": "test"}).status_code == 201
-        case "role_down":
-            assert owner.patch(f"/api/groups/{group}/members/{victim_id}", {"role": "member"}).status_code == 200
-        case "override_off":
-            assert owner.patch(f"/api/channels/{scene.voice_channel_id}",
-                               {"overrides": {"member": {"view": False}}}).status_code == 200
-        case "channel_deleted":
-            assert owner.delete(f"/api/channels/{scene.voice_channel_id}").status_code == 204
-        case "group_deleted":
-            assert owner.delete(f"/api/groups/{group}").status_code == 204
-        case "guest_limit":
-            # Nothing to do but wait: the limit is counted from the guest's join.
-            await scene.victim.seen("call_removed", since=scene.mark, timeout=GUEST_LIMIT_S + 5, reason="time_limit")
-            assert time.monotonic() - scene.victim_joined_at <= GUEST_LIMIT_S + WITHIN_S
-        case "mute":
-            await scene.ws["owner"].ok("call_mute", user_id=victim_id)
 
 
 # --- the surfaces -------------------------------------------------------------------------------
@@ -351,9 +214,9 @@ async def check_media(scene: Scene, expected: str) -> None:
     ever arrives (counted over the next 1.5 s)."""
     source = "mic" if scene.change == "mute" else "camera"
     await asyncio.sleep(WITHIN_S)
-    at_deadline = _victim_frames(scene, source)
+    at_deadline = victim_frames(scene, source)
     await asyncio.sleep(1.5)
-    assert _victim_frames(scene, source) == at_deadline, f"the victim's {source} still reaches the peer"
+    assert victim_frames(scene, source) == at_deadline, f"the victim's {source} still reaches the peer"
 
 
 async def check_turn(scene: Scene, expected: str) -> None:
@@ -416,7 +279,9 @@ async def test_a_change_of_rights_reaches_every_live_surface_within_a_second(
     scene = await make_scene(change, node_a, node_b, people=people)
     try:
         scene.mark = len(scene.victim.history)
-        await _make_change(scene)
+        await make_change(scene, GUEST_LIMIT_S)
+        if change == "guest_limit":
+            assert time.monotonic() - scene.victim_joined_at <= GUEST_LIMIT_S + WITHIN_S
         # The surfaces are checked together: each has the same second from the change.
         await asyncio.gather(*(CHECKS[surface](scene, MATRIX[change][surface]) for surface in surfaces))
     finally:

@@ -23,13 +23,13 @@ class NodeProcess:
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1", "PUBLIC_URL": self.url}
+        self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1", "PUBLIC_URL": self.url}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60) -> "NodeProcess":
         # Logs go to a file: an unread pipe fills up and then blocks the node mid-write.
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, "-m", "control", "serve"], env=self._env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "control", "serve"], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=self.log, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

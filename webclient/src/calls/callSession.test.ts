@@ -13,6 +13,7 @@ const me = (muted = false): CallParticipant => ({
 const joined = (extra: Partial<CallJoined> = {}): CallJoined => ({
   call_id: "call", participant_id: "p-me", resume_token: "r", mode: "p2p", participants: [me()],
   ice_servers: [{ urls: ["turn:a"], username: "u1", credential: "c1" }], time_limit_s: null, ice_servers_expire_at: null,
+  recording: null,
   ...extra,
 });
 

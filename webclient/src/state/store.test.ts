@@ -126,7 +126,7 @@ describe("the store", () => {
     const pending = { code: "c1", group_id: "g9", group_name: "Nine", role: "member" as const, invited_by: "u-x", created_at: "", expires_at: null };
     const push = (code: string, groupId: string) => ({
       type: "notification" as const, kind: "group_invite" as const, group_id: groupId, channel_id: null, from_user_id: "u-x",
-      invite_code: code, message_id: null, voice_channel_id: null, text: "",
+      invite_code: code, message_id: null, voice_channel_id: null, text: "", recording_id: null,
     });
     let state = reduce(ready(), { type: "push", now: 0, push: push("c1", "g9") });
     state = reduce(state, { type: "pending_invites", invites: [pending] });
