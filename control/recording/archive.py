@@ -27,7 +27,7 @@ from control.recording.byte_ranges import requested_range
 from control.recording.links import MediaLinks
 from control.recording.storage import RecordingStorage, recording_key
 from control.settings import Settings
-from control.store import channels, groups, recordings
+from control.store import channels, groups, recordings, users
 from control.store.postgres import Database
 from control.store.recordings import Consent, Cursor, ParticipantRow, RecordingRow, Search
 from control.views import recording_out
@@ -221,7 +221,8 @@ class Archive:
             raise _not_found()
         if found[0].state != "ready":
             raise Conflict("the recording is not ready to play", code="recording_not_ready")
-        token, grant = self._links.mint(recording_id, principal.user_id, self._link_ttl_s)
+        assert principal.sign_in_id is not None  # the edge refuses tokens without a live sign-in
+        token, grant = self._links.mint(recording_id, principal.user_id, principal.sign_in_id, self._link_ttl_s)
         return RecordingLink(url=f"{self._public_url}/api/recordings/{recording_id}/media?token={token}",
                              expires_at=datetime.fromtimestamp(grant.expires_at, timezone.utc))
 
@@ -232,7 +233,8 @@ class Archive:
             if await recordings.get(conn, recording_id) is None:
                 raise _not_found()
             found = await self._visible(conn, grant.user_id, None, recording_id)
-        if found is None:
+            signed_in = await users.sign_in_live(conn, grant.user_id, grant.sign_in_id)
+        if found is None or not signed_in:
             raise PermissionDenied("this link no longer works for you", code="link_revoked")
         row = found[0]
         if row.state != "ready" or row.storage_key is None or row.size_bytes is None:

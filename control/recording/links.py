@@ -1,5 +1,5 @@
-"""Signed media tokens: a link to a recording names the recording, the person it was made for and
-when it expires, and is signed (HMAC-SHA256) with a key derived from the node's secret.
+"""Signed media tokens: a link to a recording names the recording, the person it was made for, the
+sign-in they asked with and when it expires, and is signed (HMAC-SHA256) with a key derived from the node's secret.
 
 The token only proves that the link was made for that person; whether they may still see the
 recording is asked again at every use (rights are live).
@@ -21,6 +21,7 @@ from control.errors import Gone, PermissionDenied
 class MediaGrant:
     recording_id: uuid.UUID
     user_id: uuid.UUID
+    sign_in_id: uuid.UUID
     expires_at: int  # unix seconds
 
 
@@ -40,9 +41,10 @@ class MediaLinks:
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()
 
-    def mint(self, recording_id: uuid.UUID, user_id: uuid.UUID, ttl_s: int) -> tuple[str, MediaGrant]:
-        grant = MediaGrant(recording_id, user_id, int(time.time()) + ttl_s)
-        payload = f"{grant.recording_id}.{grant.user_id}.{grant.expires_at}".encode()
+    def mint(self, recording_id: uuid.UUID, user_id: uuid.UUID, sign_in_id: uuid.UUID,
+             ttl_s: int) -> tuple[str, MediaGrant]:
+        grant = MediaGrant(recording_id, user_id, sign_in_id, int(time.time()) + ttl_s)
+        payload = f"{grant.recording_id}.{grant.user_id}.{grant.sign_in_id}.{grant.expires_at}".encode()
         return f"{_b64(payload)}.{_b64(self._sign(payload))}", grant
 
     def verify(self, token: str, recording_id: uuid.UUID) -> MediaGrant:
@@ -54,8 +56,8 @@ class MediaLinks:
             raise PermissionDenied("this link is not valid", code="invalid_link") from None
         if not hmac.compare_digest(signature, self._sign(payload)):
             raise PermissionDenied("this link is not valid", code="invalid_link")
-        rid, uid, expires = payload.decode().split(".")
-        grant = MediaGrant(uuid.UUID(rid), uuid.UUID(uid), int(expires))
+        rid, uid, sid, expires = payload.decode().split(".")
+        grant = MediaGrant(uuid.UUID(rid), uuid.UUID(uid), uuid.UUID(sid), int(expires))
         if grant.recording_id != recording_id:
             raise PermissionDenied("this link is for another recording", code="invalid_link")
         if grant.expires_at <= time.time():
