@@ -168,9 +168,12 @@ class S3Storage:
     async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         wanted = f"bytes={start}-{'' if end is None else end}"
         answer = await self._client.get_object(Bucket=self.bucket, Key=key, Range=wanted)
-        async with answer["Body"] as body:
+        body = answer["Body"]
+        try:
             while chunk := await body.read(CHUNK):
                 yield chunk
+        finally:
+            body.close()
 
     async def presigned_url(self, key: str, ttl_s: int) -> str | None:
         url: str = await self._client.generate_presigned_url(

@@ -8,6 +8,8 @@ import asyncio
 import json
 import os
 import secrets
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,7 +21,6 @@ import boto3
 import httpx
 import pytest
 
-from control.cli import main as cli
 from control.recording.archive import Archive
 from control.recording.links import MediaLinks
 from control.recording.retention import RETENTION_LOCK_KEY, Retention
@@ -302,9 +303,9 @@ def s3() -> Iterator[dict[str, Any]]:
 
 
 def test_with_s3_a_big_recording_is_uploaded_in_parts_and_its_link_redirects_to_a_presigned_url(
-        server_factory: Callable[..., RunningServer], group: GroupWithMembers, s3: dict[str, Any],
-        tmp_path: Path) -> None:
+        server_factory: Callable[..., RunningServer], s3: dict[str, Any], tmp_path: Path) -> None:
     node = server_factory(**s3["settings"])
+    group = make_group_with_members(Api(node.url), n=1)
     big = tmp_path / "big.mp4"
     big.write_bytes(os.urandom(6 * 1024 * 1024 + 12345))
     recording = record(node, group, big)
@@ -313,7 +314,7 @@ def test_with_s3_a_big_recording_is_uploaded_in_parts_and_its_link_redirects_to_
     head = s3["client"].head_object(Bucket=s3["settings"]["s3_bucket"], Key=row["storage_key"])
     assert head["ContentLength"] == big.stat().st_size and head["ETag"].strip('"').endswith("-2")  # two parts
 
-    url = link_of(group.members[0], recording).replace(group.members[0].api.base_url, node.url)
+    url = link_of(group.members[0], recording)
     with httpx.Client() as player:
         redirect = player.get(url)
         assert redirect.status_code == 302
@@ -365,64 +366,68 @@ def test_retention_deletes_what_is_past_its_groups_days_and_nothing_else_one_nod
 # --- the operators' CLI -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    settings = server.settings
-    monkeypatch.setenv("DATABASE_URL", str(settings.database_url))
-    monkeypatch.setenv("DATABASE_SCHEMA", settings.database_schema)
-    monkeypatch.setenv("PEERSHARE_DATA", str(settings.data_dir))
-    monkeypatch.setenv("JWT_SECRET", settings.jwt_secret)
-    monkeypatch.setenv("LOG_LEVEL", "warning")
-    return settings
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_cli_lists_purges_and_exports_a_groups_recordings(
-        api: Api, server: RunningServer, cli_env: Settings, mp4: Path, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def node_env(node: RunningServer, s3: dict[str, Any] | None = None) -> dict[str, str]:
+    """The environment an operator's shell has for this node's database, data folder and storage."""
+    settings = node.settings
+    env = {"DATABASE_URL": str(settings.database_url), "DATABASE_SCHEMA": settings.database_schema,
+           "PEERSHARE_DATA": str(settings.data_dir), "JWT_SECRET": settings.jwt_secret, "LOG_LEVEL": "warning"}
+    if s3 is not None:
+        env |= {"S3_ENDPOINT": s3["s3_endpoint"], "S3_BUCKET": s3["s3_bucket"], "S3_ACCESS_KEY": s3["s3_access_key"],
+                "S3_SECRET_KEY": s3["s3_secret_key"]}
+    return env
+
+
+def peershare(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`peershare ...` as its own process, with no terminal."""
+    return subprocess.run([sys.executable, "-m", "control", *args], env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+
+
+def test_the_cli_lists_purges_and_exports_a_groups_recordings(api: Api, server: RunningServer, mp4: Path,
+                                                            tmp_path: Path) -> None:
+    env = node_env(server)
     group = make_group_with_members(api, n=0)
     old = record(server, group, mp4, title="Old", ended_days_ago=40)
     new = record(server, group, mp4, title="New", ended_days_ago=1)
     other = record(server, make_group_with_members(api, n=0), mp4, title="Elsewhere", ended_days_ago=400)
 
-    assert cli(["recordings", "list", "--group", group.id, "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)
-    assert [(r["id"], r["title"], r["size_bytes"]) for r in listed] == [(new, "New", mp4.stat().st_size),
-                                                                       (old, "Old", mp4.stat().st_size)]
-    assert cli(["recordings", "list", "--group", group.id]) == 0
-    table = capsys.readouterr().out
-    assert "New" in table and "Old" in table and "Elsewhere" not in table
+    listed = peershare(env, "recordings", "list", "--group", group.id, "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [(r["id"], r["title"], r["size_bytes"]) for r in json.loads(listed.stdout)] == [
+        (new, "New", mp4.stat().st_size), (old, "Old", mp4.stat().st_size)]
+    table = peershare(env, "recordings", "list").stdout
+    assert all(title in table for title in ("New", "Old", "Elsewhere"))
 
     dest = tmp_path / "export"
-    assert cli(["recordings", "export", "--group", group.id, str(dest)]) == 0
-    progress = capsys.readouterr().err
+    exported = peershare(env, "recordings", "export", "--group", group.id, str(dest))
+    assert exported.returncode == 0, exported.stderr
     assert (dest / f"{new}.mp4").read_bytes() == (dest / f"{old}.mp4").read_bytes() == mp4.read_bytes()
     index = json.loads((dest / "recordings.json").read_text())
-    assert sorted(r["id"] for r in index) == sorted([new, old]) and "2/2" in progress
+    assert sorted(r["id"] for r in index) == sorted([new, old]) and "2/2" in exported.stderr
 
-    assert cli(["recordings", "purge", "--older-than", "30", "--group", group.id]) == 1  # no --yes, no terminal
+    unconfirmed = peershare(env, "recordings", "purge", "--older-than", "30", "--group", group.id)
+    assert unconfirmed.returncode == 1 and "--yes" in unconfirmed.stderr
     assert recording_row(server.settings, old) is not None
-    capsys.readouterr()
-    assert cli(["recordings", "purge", "--older-than", "30", "--group", group.id, "--yes"]) == 0
-    assert "deleted 1 recording" in capsys.readouterr().out
+    purged = peershare(env, "recordings", "purge", "--older-than", "30", "--group", group.id, "--yes")
+    assert purged.returncode == 0 and "deleted 1 recording" in purged.stdout, purged.stderr
     assert recording_row(server.settings, old) is None
     assert recording_row(server.settings, new) is not None and recording_row(server.settings, other) is not None
 
 
-def test_the_cli_exports_from_s3_too(api: Api, server_factory: Callable[..., RunningServer], s3: dict[str, Any],
-                                     mp4: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_exports_and_purges_with_s3_too(server_factory: Callable[..., RunningServer], s3: dict[str, Any],
+                                                mp4: Path, tmp_path: Path) -> None:
     node = server_factory(**s3["settings"])
+    env = node_env(node, s3["settings"])
     group = make_group_with_members(Api(node.url), n=0)
     recording = record(node, group, mp4)
-    env = {"DATABASE_URL": str(node.settings.database_url), "DATABASE_SCHEMA": node.settings.database_schema,
-           "PEERSHARE_DATA": str(node.settings.data_dir), "JWT_SECRET": node.settings.jwt_secret, "LOG_LEVEL": "warning",
-           "S3_ENDPOINT": s3["settings"]["s3_endpoint"], "S3_BUCKET": s3["settings"]["s3_bucket"],
-           "S3_ACCESS_KEY": "testing", "S3_SECRET_KEY": "testing"}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    assert cli(["recordings", "export", "--group", group.id, str(tmp_path)]) == 0
+    exported = peershare(env, "recordings", "export", "--group", group.id, str(tmp_path))
+    assert exported.returncode == 0, exported.stderr
     assert (tmp_path / f"{recording}.mp4").read_bytes() == mp4.read_bytes()
-    assert cli(["recordings", "purge", "--older-than", "0", "--group", group.id, "--yes"]) == 0
+    purged = peershare(env, "recordings", "purge", "--older-than", "0", "--group", group.id, "--yes")
+    assert purged.returncode == 0, purged.stderr
     assert recording_row(node.settings, recording) is None
     key = f"group/{group.id}/recordings/{recording}.mp4"
     assert s3["client"].list_objects_v2(Bucket=s3["settings"]["s3_bucket"], Prefix=key).get("KeyCount", 0) == 0

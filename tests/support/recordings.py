@@ -70,7 +70,7 @@ def file_recording(settings: Settings, *, group_id: str, channel_id: str | None,
             start = datetime.now(timezone.utc) - timedelta(days=ended_days_ago, seconds=2)
         if start is not None:
             async with archive.db.connection() as conn:
-                await conn.execute("UPDATE recordings SET started_at = $2, stopped_at = $2 + interval '2 seconds'"
+                await conn.execute("UPDATE recordings SET started_at = $2, stopped_at = $2::timestamptz + interval '2 seconds'"
                                    " WHERE id = $1", row.id, start)
         return str(row.id)
 
