@@ -29,6 +29,14 @@ def make_mp4(path: Path, seconds: int = 2) -> Path:
     return path
 
 
+def placeholder_file(folder: Path) -> Path:
+    """For tests that ask who may do what, not what is played: any bytes serve as a recording."""
+    path = folder / "placeholder-recording.mp4"
+    if not path.exists():
+        path.write_bytes(bytes(4096))
+    return path
+
+
 async def _with_archive(settings: Settings, action: Callable[[Archive], Awaitable[T]]) -> T:
     assert settings.database_url is not None
     db = await Database.connect(settings.database_url, schema=settings.database_schema, max_size=2)
