@@ -214,6 +214,14 @@ class Archive:
         await recordings.delete(conn, row.id)
         log.info("recording_deleted", recording_id=str(row.id), group_id=str(row.group_id))
 
+    async def discard_files(self, keys: list[str]) -> None:
+        """Files whose rows are already gone (their group was deleted); a failure is logged, not raised."""
+        for key in keys:
+            try:
+                await self.storage.delete(key)
+            except Exception:
+                log.exception("recording_file_not_deleted", storage_key=key)
+
     async def link(self, principal: Principal, recording_id: uuid.UUID) -> RecordingLink:
         async with self.db.connection() as conn:
             found = await self._visible(conn, principal.user_id, principal.guest_group_id, recording_id)

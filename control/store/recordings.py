@@ -174,6 +174,12 @@ async def rename(conn: asyncpg.Connection, recording_id: uuid.UUID, title: str) 
     return _row(record) if record is not None else None
 
 
+async def storage_keys_of_group(conn: asyncpg.Connection, group_id: uuid.UUID) -> list[str]:
+    """The stored files of a group's recordings (its rows go with the group; the files must be removed)."""
+    return [r["storage_key"] for r in await conn.fetch(
+        "SELECT storage_key FROM recordings WHERE group_id = $1 AND storage_key IS NOT NULL", group_id)]
+
+
 async def delete(conn: asyncpg.Connection, recording_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval("DELETE FROM recordings WHERE id = $1 RETURNING true", recording_id))
 

@@ -251,7 +251,8 @@ def test_expired_tampered_and_misdirected_links_are_refused(server: RunningServe
         assert player.get(media.format(recording)).status_code == 422
 
 
-@pytest.mark.parametrize("change", ["removal", "ban", "channel_hidden", "channel_deleted", "logout", "recording_deleted"])
+@pytest.mark.parametrize("change", ["removal", "ban", "channel_hidden", "channel_deleted", "logout", "recording_deleted",
+                                    "group_deleted"])
 def test_a_link_stops_working_the_moment_its_person_may_no_longer_see_the_recording(
         api: Api, server: RunningServer, group: GroupWithMembers, mp4: Path, change: str) -> None:
     member, bystander = group.members
@@ -271,10 +272,15 @@ def test_a_link_stops_working_the_moment_its_person_may_no_longer_see_the_record
             assert group.owner.api.delete(f"/api/channels/{channel}").status_code == 204
         elif change == "logout":
             assert member.api.post("/api/auth/logout", {"refresh_token": member.tokens["refresh_token"]}).status_code == 204
+        elif change == "group_deleted":
+            key = recording_row(server.settings, recording)["storage_key"]  # type: ignore[index]
+            assert group.owner.api.delete(f"/api/groups/{group.id}").status_code == 204
+            assert stored_size(server.settings, key) is None  # the files go with the group
         else:
             assert group.moderator.api.delete(f"/api/recordings/{recording}").status_code == 204
         cut = player.get(url, headers={"Range": "bytes=0-9"})
-        expected = (404, "recording_not_found") if change == "recording_deleted" else (403, "link_revoked")
+        gone = change in ("recording_deleted", "group_deleted")
+        expected = (404, "recording_not_found") if gone else (403, "link_revoked")
         assert (cut.status_code, cut.json()["error"]["code"]) == expected
         # Someone the change did not touch keeps playing (unless the recording is gone or, for
         # members, hidden with its channel).
