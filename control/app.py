@@ -25,6 +25,7 @@ from control.api import (
     members,
     messages,
     oauth,
+    recordings,
 )
 from control.api.openapi import DOCS_POLICY, build_openapi, render_docs
 from control.api.routing import Endpoint, error_response, starlette_routes
@@ -40,6 +41,9 @@ from control.metrics import metrics_endpoint
 from control.proxies import TrustedProxies
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.gateway import Realtime
+from control.recording.archive import Archive
+from control.recording.retention import Retention
+from control.recording.storage import open_storage
 from control.rights import Rights
 from control.security_headers import SecurityHeaders
 from control.services import Services
@@ -53,7 +57,7 @@ log = structlog.get_logger(__name__)
 
 ENDPOINTS: list[Endpoint] = [
     ep
-    for module in (health, client, auth, oauth, groups, channels, invites, members, messages)
+    for module in (health, client, auth, oauth, groups, channels, invites, members, messages, recordings)
     for ep in module.router.endpoints
 ]
 
@@ -119,6 +123,12 @@ def build_app(settings: Settings) -> Starlette:
                 await coturn.start()
                 stack.push_async_callback(coturn.stop)
                 rights.reactions.append(TurnAccess(coturn, settings.turn_ttl_s).on_rights_changed)
+            storage = await open_storage(settings)
+            stack.push_async_callback(storage.close)
+            archive = Archive(db, storage, settings)
+            retention = Retention(archive, settings.recording_retention_interval_s)
+            await retention.start()
+            stack.push_async_callback(retention.close)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.services = Services(
                 settings=settings,
@@ -132,10 +142,11 @@ def build_app(settings: Settings) -> Starlette:
                 chat=Chat(db, realtime),
                 calls=call_service,
                 sfu=sfu,
+                archive=archive,
             )
             log.info("peershare_started", host=settings.host, port=settings.port,
                      database="external" if settings.database_url else "embedded",
-                     bus="redis" if redis else "in-process")
+                     bus="redis" if redis else "in-process", recordings=storage.kind)
             yield
 
     async def openapi_json(request: Request) -> Response:

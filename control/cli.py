@@ -1,6 +1,7 @@
 """`peershare`: the operators' command line. `peershare serve` runs a node; `peershare migrate`
 brings the database schema up to date; `peershare user create` makes a local account;
-`peershare group list` lists the groups."""
+`peershare group list` lists the groups; `peershare recordings list|purge|export` looks after the
+recordings archive (in whichever storage the settings name)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ import asyncio
 import getpass
 import json
 import sys
-from typing import Any
+import uuid
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from control.settings import Settings
+
+if TYPE_CHECKING:
+    from control.recording.archive import Archive
+    from control.store.recordings import RecordingRow
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -103,6 +109,113 @@ def _group_list(settings: Settings, args: argparse.Namespace) -> int:
     return int(asyncio.run(_with_db(settings, show)))
 
 
+async def _with_archive(settings: Settings, action: Callable[[Archive], Awaitable[int]]) -> int:
+    from control.recording.archive import Archive
+    from control.recording.storage import open_storage
+
+    async def run(db, _applied) -> int:  # type: ignore[no-untyped-def]
+        storage = await open_storage(settings)
+        try:
+            return await action(Archive(db, storage, settings))
+        finally:
+            await storage.close()
+
+    return int(await _with_db(settings, run))
+
+
+async def _all_recordings(archive: Archive, group_id: uuid.UUID | None) -> list[RecordingRow]:
+    """Every recording (of one group when given), newest first, a page at a time."""
+    from control.store import recordings
+
+    found: list[RecordingRow] = []
+    after = None
+    while True:
+        async with archive.db.connection() as conn:
+            page = await recordings.search(conn, recordings.Search(group_id=group_id, after=after, limit=500))
+        found += page
+        if len(page) < 500:
+            return found
+        after = recordings.Cursor(page[-1].started_at, page[-1].id)
+
+
+def _recording_json(row: RecordingRow) -> dict[str, Any]:
+    import dataclasses
+
+    return {k: v if isinstance(v, (int, float, dict, type(None))) else str(v) for k, v in dataclasses.asdict(row).items()}
+
+
+def _recordings_list(settings: Settings, args: argparse.Namespace) -> int:
+    async def show(archive: Archive) -> int:
+        rows = await _all_recordings(archive, args.group)
+        if args.json:
+            print(json.dumps([_recording_json(r) for r in rows]))
+            return 0
+        print(f"{'id':36}  {'group':36}  {'state':10}  {'started (UTC)':16}  {'length':>7}  {'MB':>8}  title")
+        for r in rows:
+            length = f"{r.duration_s:.0f}s" if r.duration_s is not None else "-"
+            size = f"{r.size_bytes / 1e6:.1f}" if r.size_bytes is not None else "-"
+            print(f"{r.id!s:36}  {r.group_id!s:36}  {r.state:10}  {r.started_at:%Y-%m-%d %H:%M}  {length:>7}"
+                  f"  {size:>8}  {r.title}")
+        return 0
+
+    return asyncio.run(_with_archive(settings, show))
+
+
+def _recordings_purge(settings: Settings, args: argparse.Namespace) -> int:
+    from control.store import recordings
+
+    async def purge(archive: Archive) -> int:
+        async with archive.db.connection() as conn:
+            doomed = await recordings.expired(conn, limit=1_000_000, group_id=args.group,
+                                              older_than_days=args.older_than)
+        if not doomed:
+            print("nothing to delete")
+            return 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print(f"error: {len(doomed)} recording(s) would be deleted; pass --yes to confirm", file=sys.stderr)
+                return 1
+            if input(f"delete {len(doomed)} recording(s) and their files? [y/N] ").strip().lower() != "y":
+                return 1
+        for row in doomed:
+            async with archive.db.transaction() as conn:
+                await archive.remove(conn, row)
+        print(f"deleted {len(doomed)} recording(s)")
+        return 0
+
+    return asyncio.run(_with_archive(settings, purge))
+
+
+def _recordings_export(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    dest = Path(args.dest)
+
+    async def export(archive: Archive) -> int:
+        rows = [r for r in await _all_recordings(archive, args.group) if r.state == "ready"]
+        dest.mkdir(parents=True, exist_ok=True)
+        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+        with Progress(*columns, console=Console(stderr=True)) as progress:
+            task = progress.add_task(f"0/{len(rows)}", total=sum(r.size_bytes or 0 for r in rows))
+            for done, row in enumerate(rows, start=1):
+                assert row.storage_key is not None  # a ready recording has its file
+                partial = dest / f".{row.id}.mp4.part"
+                with partial.open("wb") as out:
+                    async for chunk in archive.storage.read(row.storage_key):
+                        out.write(chunk)
+                        progress.advance(task, len(chunk))
+                partial.replace(dest / f"{row.id}.mp4")
+                progress.update(task, description=f"{done}/{len(rows)}")
+        (dest / "recordings.json").write_text(json.dumps([_recording_json(r) for r in rows], indent=2))
+        print(f"exported {len(rows)} recording(s) to {dest}")
+        return 0
+
+    return asyncio.run(_with_archive(settings, export))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="peershare", description="Run and operate a PeerShare node.")
     commands = parser.add_subparsers(dest="command")
@@ -119,6 +232,21 @@ def main(argv: list[str] | None = None) -> int:
     listing = group.add_parser("list", help="every group, with its member count")
     listing.add_argument("--json", action="store_true", help="one JSON array instead of a table")
     listing.set_defaults(run=_group_list)
+    recs = commands.add_parser("recordings", help="the recordings archive").add_subparsers(
+        dest="recordings_command", required=True)
+    rec_list = recs.add_parser("list", help="recordings, newest first")
+    rec_list.add_argument("--group", type=uuid.UUID, help="only this group's")
+    rec_list.add_argument("--json", action="store_true", help="one JSON array instead of a table")
+    rec_list.set_defaults(run=_recordings_list)
+    purge = recs.add_parser("purge", help="delete finished recordings (files and rows) older than DAYS")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purge.add_argument("--group", type=uuid.UUID, help="only this group's")
+    purge.add_argument("--yes", action="store_true", help="do not ask")
+    purge.set_defaults(run=_recordings_purge)
+    export = recs.add_parser("export", help="copy a group's finished recordings into a folder, with recordings.json")
+    export.add_argument("--group", type=uuid.UUID, required=True)
+    export.add_argument("dest", metavar="DEST_DIR")
+    export.set_defaults(run=_recordings_export)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     from control.logging import configure_logging

@@ -15,6 +15,7 @@
     │   ├── AlreadyExists          already_exists   409
     │   └── LimitReached           limit_reached    409
     ├── Gone                       gone             410
+    ├── RangeNotSatisfiable        range_not_satisfiable 416
     ├── RateLimited                rate_limited     429
     └── ServiceUnavailable         unavailable      503
 
@@ -99,6 +100,10 @@ class LimitReached(Conflict):
 
 class Gone(PeerShareError):
     code, status = "gone", 410
+
+
+class RangeNotSatisfiable(PeerShareError):
+    code, status = "range_not_satisfiable", 416
 
 
 class RateLimited(PeerShareError):

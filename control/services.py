@@ -13,6 +13,7 @@ from control.chat import Chat
 from control.proxies import TrustedProxies
 from control.ratelimit import RateLimiter
 from control.realtime.gateway import Realtime
+from control.recording.archive import Archive
 from control.rights import Rights
 from control.settings import Settings
 from control.store.postgres import Database
@@ -32,3 +33,4 @@ class Services:
     chat: Chat
     calls: CallService
     sfu: SfuService
+    archive: Archive

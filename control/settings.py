@@ -140,6 +140,15 @@ class Settings:
     turn_check_window_s: int = 600
     # Only for tests on one machine: production refuses to relay to loopback and private peers.
     turn_allow_loopback: bool = False
+    # Recordings: S3-compatible storage when endpoint and bucket are set, else data_dir/recordings.
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
+    # Lifetime of a recording's play/download link, and how often expired recordings are swept.
+    recording_link_ttl_s: int = 900
+    recording_retention_interval_s: float = 3600.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -181,6 +190,13 @@ class Settings:
             sfu_max_incoming_bitrate=int(env.get("SFU_MAX_INCOMING_BITRATE", "6000000")),
             sfu_host_lease_s=float(env.get("SFU_HOST_LEASE", "15")),
             metrics_token=env.get("METRICS_TOKEN", ""),
+            s3_endpoint=env.get("S3_ENDPOINT") or None,
+            s3_bucket=env.get("S3_BUCKET") or None,
+            s3_access_key=env.get("S3_ACCESS_KEY") or None,
+            s3_secret_key=env.get("S3_SECRET_KEY") or None,
+            s3_region=env.get("S3_REGION") or "us-east-1",
+            recording_link_ttl_s=int(env.get("RECORDING_LINK_TTL", "900")),
+            recording_retention_interval_s=float(env.get("RECORDING_RETENTION_INTERVAL", "3600")),
             **_turn_from_env(env, data_dir, host, public_url=env.get("PUBLIC_URL", f"http://{host}:{port}")),
         )
 

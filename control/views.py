@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncpg
 
 from control.domain.permissions import Permission, Role, channel_permissions
+from control.store.recordings import ParticipantRow, RecordingRow
 from schemas.rest import (
     BanOut,
     ChannelOut,
     ChannelPermissionName,
+    ConsentName,
     GroupOut,
     InviteChannelOut,
     InviteOut,
@@ -17,6 +19,10 @@ from schemas.rest import (
     MemberOut,
     MessageOut,
     PendingInviteOut,
+    RecordingOut,
+    RecordingParticipantOut,
+    RecordingQuality,
+    RecordingState,
     RoleName,
     UserOut,
 )
@@ -34,6 +40,8 @@ def group_out(row: asyncpg.Record, role: Role | None) -> GroupOut:
         member_count=row["member_count"],
         my_role=RoleName(role.value) if role else None,
         created_at=row["created_at"],
+        recording_quality=row["recording_quality"],
+        recording_retention_days=row["recording_retention_days"],
     )
 
 
@@ -121,4 +129,15 @@ def participant_out(row: asyncpg.Record) -> CallParticipant:
     return CallParticipant(
         participant_id=row["id"], user_id=row["user_id"], joined_at=row["joined_at"], audio=row["audio"],
         video=row["video"], screen=row["screen"], muted_by_moderator=row["muted_by_moderator"],
+    )
+
+
+def recording_out(row: RecordingRow, participants: list[ParticipantRow]) -> RecordingOut:
+    return RecordingOut(
+        id=row.id, group_id=row.group_id, channel_id=row.channel_id, call_id=row.call_id, title=row.title,
+        state=RecordingState(row.state), started_by=row.started_by, stopped_by=row.stopped_by, started_at=row.started_at,
+        stopped_at=row.stopped_at, duration_s=row.duration_s, size_bytes=row.size_bytes, quality=RecordingQuality.model_validate(row.quality),
+        note=row.note,
+        participants=[RecordingParticipantOut(user_id=p.user_id, display_name=p.display_name, consent=ConsentName(p.consent),
+                                              decided_at=p.decided_at) for p in participants],
     )

@@ -142,6 +142,8 @@ class GroupPatch(Body):
     description: Description | None = None
     privacy: Privacy | None = None
     member_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    recording_quality: RecordingQuality | None = None
+    recording_retention_days: RetentionDays | None = Field(default=None, description="0: keep for ever")
 
 
 class InviteOut(Out):
@@ -167,6 +169,8 @@ class GroupOut(Out):
     member_count: int
     my_role: RoleName | None
     created_at: datetime
+    recording_quality: RecordingQuality
+    recording_retention_days: int | None = Field(description="null: recordings are kept for ever")
 
 
 class GroupCreated(GroupOut):
@@ -355,9 +359,6 @@ class ErrorBody(Out):
     error: ErrorDetail
 
 
-GroupCreated.model_rebuild()
-
-
 class MembersQuery(Body):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
         default=None, description="part of a username or display name"
@@ -395,3 +396,100 @@ class MessagesQuery(Body):
 class MessagePage(Out):
     messages: list[MessageOut]
     last_version: int = Field(description="the channel's change counter now")
+
+
+# --- recordings ---------------------------------------------------------------------------------
+
+
+class Resolution(StrEnum):
+    p720 = "720p"
+    p1080 = "1080p"
+
+
+class RecordingQuality(Body):
+    """How a group's calls are recorded."""
+
+    resolution: Resolution = Resolution.p720
+    fps: Annotated[int, Field(ge=15, le=30)] = 30
+    video_bitrate: Annotated[int, Field(ge=500_000, le=8_000_000, description="bit/s")] = 2_500_000
+
+
+RetentionDays = Annotated[int, Field(ge=0, le=36_500)]
+
+
+RecordingTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class RecordingState(StrEnum):
+    recording = "recording"
+    finalizing = "finalizing"
+    ready = "ready"
+    failed = "failed"
+
+
+class ConsentName(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class RecordingParticipantOut(Out):
+    user_id: uuid.UUID
+    display_name: str
+    consent: ConsentName = Field(description="declined: their media is not in the file")
+    decided_at: datetime | None
+
+
+class RecordingOut(Out):
+    id: uuid.UUID
+    group_id: uuid.UUID
+    channel_id: uuid.UUID | None = Field(description="null: the channel was deleted since")
+    call_id: uuid.UUID | None
+    title: str
+    state: RecordingState
+    started_by: uuid.UUID | None
+    stopped_by: uuid.UUID | None
+    started_at: datetime
+    stopped_at: datetime | None
+    duration_s: float | None
+    size_bytes: int | None
+    quality: RecordingQuality
+    note: str = Field(description="why it ended early or failed (node_restarted, ffmpeg_died, ...)")
+    participants: list[RecordingParticipantOut]
+
+
+class RecordingPage(Out):
+    recordings: list[RecordingOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page; null: no more")
+
+
+class RecordingsQuery(Body):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+        default=None, description="part of the title"
+    )
+    channel_id: uuid.UUID | None = None
+    participant: uuid.UUID | None = Field(default=None, description="a user who was in the recorded call")
+    started_from: datetime | None = Field(default=None, description="started at or after")
+    started_to: datetime | None = Field(default=None, description="started before")
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
+
+
+class RecordingPatch(Body):
+    title: RecordingTitle
+
+
+class RecordingLink(Out):
+    url: str = Field(description="plays or downloads the MP4 (HTTP ranges); refused once expired or once "
+                                 "the person it was made for may no longer see the recording")
+    expires_at: datetime
+
+
+class MediaQuery(Body):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+# Groups' settings name these shapes before they are defined.
+GroupPatch.model_rebuild()
+GroupOut.model_rebuild()
+GroupCreated.model_rebuild()

@@ -80,6 +80,8 @@ async def update_group(ctx: Context, body: GroupPatch) -> GroupOut:
         access = await group_access(conn, ctx.principal, ctx.path_id("group_id"), lock=True)
         role = access.require(Permission.MANAGE_GROUP)
         changes = body.model_dump(exclude_none=True, mode="json")
+        if changes.get("recording_retention_days") == 0:
+            changes["recording_retention_days"] = None  # 0: keep for ever
         await groups.update_group(conn, access.group_id, changes)
         group = await groups.get_group(conn, access.group_id)
     assert group is not None

@@ -40,6 +40,7 @@ _ERRORS = {
     409: "Conflicts with the current state (taken, full)",
     410: "No longer usable (an expired, revoked or used-up invite)",
     413: "Body too large",
+    416: "The requested byte range lies outside the file",
     422: "Does not match the expected shape, or holds text that cannot be stored (NUL)",
     429: "Too many attempts: see Retry-After",
     503: "A service this needs is unavailable",
@@ -103,7 +104,13 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
         else:
             ok = {"description": "No content"}
         status = str(204 if ep.response is None and ep.status == 200 else ep.status)
-        operation["responses"] = {status: ok} | {
+        successes = {status: ok}
+        if ep.produces is not None:
+            file = {"content": {ep.produces: {"schema": {"type": "string", "format": "binary"}}}}
+            successes = {"200": {"description": "The whole file", **file},
+                         "206": {"description": "The requested byte range (Content-Range)", **file},
+                         "302": {"description": "Redirect to the file in object storage, briefly valid"}}
+        operation["responses"] = successes | {
             str(code): {"description": _ERRORS[code], "content": {"application/json": {"schema": error}}}
             for code in error_statuses(ep)
         }

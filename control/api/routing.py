@@ -84,6 +84,8 @@ class Endpoint:
     # What the handler itself may raise; what the edge refuses (401, 400/413/422, 404 for path
     # ids) the OpenAPI document derives from the route's shape.
     errors: tuple[type[PeerShareError], ...]
+    # A route answering with a file of this media type (whole, a range of it, or a redirect).
+    produces: str | None = None
 
 
 class ApiRouter:
@@ -104,10 +106,11 @@ class ApiRouter:
         status: int = 200,
         auth: bool = True,
         errors: tuple[type[PeerShareError], ...] = (),
+        produces: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(Endpoint(method, path, handler, summary, body, body_optional, query, response,
-                                           status, auth, self.tag, errors))
+                                           status, auth, self.tag, errors, produces))
             return handler
 
         return register

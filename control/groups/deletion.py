@@ -12,7 +12,7 @@ from control.realtime.frames import channel_removed_frames, dump
 from control.realtime.hub import EVERYONE
 from control.rights import RightsChange, RightsChanged
 from control.services import Services
-from control.store import channels, groups
+from control.store import channels, groups, recordings
 from schemas.signaling import GroupRemoved
 
 
@@ -21,7 +21,9 @@ async def delete_group(services: Services, principal: Principal, group_id: uuid.
         access = await group_access(conn, principal, group_id, lock=True)
         access.require(Permission.DELETE_GROUP)
         out = await services.calls.evict_locked(conn, group_id=group_id)
+        recording_files = await recordings.storage_keys_of_group(conn, group_id)
         await groups.delete_group(conn, group_id)
+    await services.archive.discard_files(recording_files)
     await services.realtime.hub.publish_to_group(group_id, {EVERYONE: dump(GroupRemoved(group_id=group_id))})
     evicted = await services.calls.after_eviction(out)
     await services.rights.changed(RightsChanged(RightsChange.GROUP_DELETED, group_id=group_id, evicted=tuple(evicted)))

@@ -10,6 +10,7 @@ from control.domain.permissions import Role
 
 _GROUP_COLUMNS = (
     "g.id, g.name, g.description, g.privacy, g.member_limit, g.owner_id, g.created_at,"
+    " g.recording_quality, g.recording_retention_days,"
     " (SELECT count(*) FROM group_members c WHERE c.group_id = g.id)::int AS member_count"
 )
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from control.app import ENDPOINTS
 from tests.support.api import Api, User, join_as_guest, join_with_invite, register_user, unique_name
+from tests.support.recordings import file_recording, placeholder_file
+from tests.support.server import RunningServer
 
 CALLERS = ("owner", "moderator", "member", "guest", "outsider", "anonymous")
 
@@ -26,6 +29,9 @@ class World:
     target_id: str
     banned_id: str
     apis: dict[str, Api]
+    # A finished recording of the voice channel, and a play link to it made for the member.
+    recording_id: str
+    media_token: str
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +43,7 @@ def people(server) -> dict[str, User]:  # type: ignore[no-untyped-def]
             "target": register_user(api), "banned": register_user(api), "outsider": outsider}
 
 
-def make_world(api: Api, people: dict[str, User], privacy: str = "private") -> World:
+def make_world(api: Api, people: dict[str, User], server: RunningServer, privacy: str = "private") -> World:
     owner = people["owner"]
     group = owner.api.post("/api/groups", {"name": unique_name("g"), "privacy": privacy}).json()
     for role in ("moderator", "member", "target"):
@@ -49,7 +55,12 @@ def make_world(api: Api, people: dict[str, User], privacy: str = "private") -> W
     apis["anonymous"] = api.as_token(None)
     owner.api.post(f"/api/groups/{group['id']}/bans", {"user_id": people["banned"].id, "reason": "spam"})
     channel = next(c["id"] for c in group["channels"] if c["kind"] == "text")
-    return World(group["id"], channel, group["invite"]["code"], people["target"].id, people["banned"].id, apis)
+    voice = next(c["id"] for c in group["channels"] if c["kind"] == "voice")
+    recording = file_recording(server.settings, group_id=group["id"], channel_id=voice, started_by=owner.id,
+                               source=placeholder_file(server.settings.data_dir))
+    link = people["member"].api.post(f"/api/recordings/{recording}/link").json()["url"]
+    return World(group["id"], channel, group["invite"]["code"], people["target"].id, people["banned"].id, apis,
+                 recording, parse_qs(urlparse(link).query)["token"][0])
 
 
 def both(**statuses: int) -> dict[str, int]:
@@ -61,6 +72,8 @@ OWNER_ONLY = both(owner=200, moderator=403, member=403, guest=403, outsider=404,
 MODERATORS = both(owner=200, moderator=200, member=403, guest=403, outsider=404, anonymous=401)
 SIGNED_IN = both(owner=200, moderator=200, member=200, guest=200, outsider=200, anonymous=401)
 EVERYONE = {c: 200 for c in CALLERS}
+RECORDING_READ = both(owner=200, moderator=200, member=200, guest=404, outsider=404, anonymous=401)
+RECORDING_MANAGE = both(owner=200, moderator=200, member=403, guest=404, outsider=404, anonymous=401)
 
 
 def with_status(table: dict[str, int], ok: int) -> dict[str, int]:
@@ -113,11 +126,21 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      with_status(MODERATORS, 201)),
     ("DELETE", "/api/groups/{group_id}/bans/{banned_id}", None, with_status(MODERATORS, 204)),
     ("GET", "/api/channels/{channel_id}/messages", None, MEMBERS_READ),
+    # The archive is for members who see the recording's channel; guests never (a recording is
+    # as invisible to them as to outsiders).
+    ("GET", "/api/groups/{group_id}/recordings", None, MEMBERS_READ | {"guest": 403}),
+    ("GET", "/api/recordings/{recording_id}", None, RECORDING_READ),
+    ("PATCH", "/api/recordings/{recording_id}", {"title": "renamed"}, RECORDING_MANAGE),
+    ("DELETE", "/api/recordings/{recording_id}", None, with_status(RECORDING_MANAGE, 204)),
+    ("POST", "/api/recordings/{recording_id}/link", None, RECORDING_READ),
+    # The link is the credential, whoever holds it; whose rights count is the person it was made
+    # for (the member here), re-checked at every use (test_recordings_archive.py cuts them).
+    ("GET", "/api/recordings/{recording_id}/media?token={media_token}", None, EVERYONE),
 ]
 
 
 def test_the_matrix_covers_every_route() -> None:
-    covered = {(method, path.replace("{invite_code}", "{code}").replace("{target_id}", "{user_id}")
+    covered = {(method, path.split("?")[0].replace("{invite_code}", "{code}").replace("{target_id}", "{user_id}")
                .replace("{banned_id}", "{user_id}"))
                for method, path, _, _ in MATRIX}
     assert covered == {(e.method, e.path) for e in ENDPOINTS}
@@ -131,17 +154,19 @@ def _call(world: World, caller: str, method: str, path: str, body: Any) -> int:
 
 
 @pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
-def test_route_answers_each_caller_as_its_rights_say(api: Api, people: dict[str, User], method: str, path: str,
-                                                    body: Any, expected: dict[str, int]) -> None:
+def test_route_answers_each_caller_as_its_rights_say(api: Api, people: dict[str, User], server: RunningServer,
+                                                    method: str, path: str, body: Any,
+                                                    expected: dict[str, int]) -> None:
     got = {}
     for caller in CALLERS:
         # A fresh group for every caller: no caller's call changes what the next one sees.
-        got[caller] = _call(make_world(api, people), caller, method, path, body)
+        got[caller] = _call(make_world(api, people, server), caller, method, path, body)
     assert got == expected
 
 
-def test_an_outsider_cannot_tell_a_private_group_from_a_missing_one(api: Api, people: dict[str, User]) -> None:
-    world = make_world(api, people)
+def test_an_outsider_cannot_tell_a_private_group_from_a_missing_one(api: Api, people: dict[str, User],
+                                                                    server: RunningServer) -> None:
+    world = make_world(api, people, server)
     outsider = world.apis["outsider"]
     for path in ("/api/groups/{}", "/api/groups/{}/channels", "/api/groups/{}/members", "/api/groups/{}/invites"):
         real = outsider.get(path.format(world.group_id))
@@ -150,8 +175,9 @@ def test_an_outsider_cannot_tell_a_private_group_from_a_missing_one(api: Api, pe
             404, {"error": {"code": "group_not_found", "message": "no such group"}})
 
 
-def test_a_public_group_shows_its_profile_to_outsiders_and_nothing_more(api: Api, people: dict[str, User]) -> None:
-    world = make_world(api, people, privacy="public")
+def test_a_public_group_shows_its_profile_to_outsiders_and_nothing_more(api: Api, people: dict[str, User],
+                                                                       server: RunningServer) -> None:
+    world = make_world(api, people, server, privacy="public")
     outsider = world.apis["outsider"]
     profile = outsider.get(f"/api/groups/{world.group_id}")
     assert profile.status_code == 200 and profile.json()["my_role"] is None
@@ -162,9 +188,9 @@ def test_a_public_group_shows_its_profile_to_outsiders_and_nothing_more(api: Api
     assert outsider.get(f"/api/channels/{world.channel_id}/messages").status_code == 404
 
 
-def test_a_guest_token_opens_only_its_own_group(api: Api, people: dict[str, User]) -> None:
-    world = make_world(api, people)
-    other = make_world(api, people)
+def test_a_guest_token_opens_only_its_own_group(api: Api, people: dict[str, User], server: RunningServer) -> None:
+    world = make_world(api, people, server)
+    other = make_world(api, people, server)
     guest = world.apis["guest"]
     assert guest.get(f"/api/groups/{world.group_id}").status_code == 200
     assert guest.get(f"/api/groups/{other.group_id}").status_code == 404

@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 from control.api.openapi import build_openapi
 from control.app import ENDPOINTS
 from tests.support.api import Api, User, join_with_invite, register_user, unique_name
+from tests.support.recordings import file_recording, placeholder_file
 from tests.support.server import RunningServer
 
 DOCUMENT = build_openapi(ENDPOINTS)
@@ -68,14 +69,17 @@ def http() -> Iterator[requests.Session]:
 
 
 @pytest.fixture
-def real_ids(people: dict[str, User]) -> dict[str, str]:
+def real_ids(people: dict[str, User], server: RunningServer) -> dict[str, str]:
     """A fresh group per operation: fuzzing DELETE or transfer must not starve the next operation."""
     owner, member = people["owner"], people["member"]
     group = owner.api.post("/api/groups", {"name": unique_name("fuzz"), "privacy": "private"}).json()
     join_with_invite(member, owner, group["id"])
     channel = next(c["id"] for c in group["channels"] if c["kind"] == "text")
+    voice = next(c["id"] for c in group["channels"] if c["kind"] == "voice")
+    recording = file_recording(server.settings, group_id=group["id"], channel_id=voice, started_by=owner.id,
+                               source=placeholder_file(server.settings.data_dir))
     return {"group_id": group["id"], "channel_id": channel, "user_id": member.id,
-            "code": group["invite"]["code"], "provider": "github"}
+            "code": group["invite"]["code"], "provider": "github", "recording_id": recording}
 
 
 @schema.parametrize()

@@ -178,6 +178,8 @@ export interface ClientConfigOut {
   version: string;
 }
 
+export type ConsentName = "pending" | "accepted" | "declined";
+
 export interface DeleteMessage {
   type: "delete_message";
   id: string;
@@ -227,6 +229,9 @@ export interface GroupCreated {
   member_count: number;
   my_role: RoleName | null;
   created_at: string;
+  recording_quality: RecordingQuality;
+  /** null: recordings are kept for ever */
+  recording_retention_days: number | null;
   invite: InviteOut;
   channels: ChannelOut[];
 }
@@ -246,6 +251,9 @@ export interface GroupOut {
   member_count: number;
   my_role: RoleName | null;
   created_at: string;
+  recording_quality: RecordingQuality;
+  /** null: recordings are kept for ever */
+  recording_retention_days: number | null;
 }
 
 export interface GroupPatch {
@@ -253,6 +261,9 @@ export interface GroupPatch {
   description?: string | null;
   privacy?: Privacy | null;
   member_limit?: number | null;
+  recording_quality?: RecordingQuality | null;
+  /** 0: keep for ever */
+  recording_retention_days?: number | null;
 }
 
 export interface GroupRemoved {
@@ -396,6 +407,10 @@ export interface MeOut {
   is_guest: boolean;
   guest_group_id: string | null;
   identities: OAuthIdentityOut[];
+}
+
+export interface MediaQuery {
+  token: string;
 }
 
 export interface MemberJoined {
@@ -603,22 +618,79 @@ export interface RecordingInfo {
   started_at: string;
 }
 
+export interface RecordingLink {
+  /** plays or downloads the MP4 (HTTP ranges); refused once expired or once the person it was made for may no longer see the recording */
+  url: string;
+  expires_at: string;
+}
+
+export interface RecordingOut {
+  id: string;
+  group_id: string;
+  /** null: the channel was deleted since */
+  channel_id: string | null;
+  call_id: string | null;
+  title: string;
+  state: schemas__rest__RecordingState;
+  started_by: string | null;
+  stopped_by: string | null;
+  started_at: string;
+  stopped_at: string | null;
+  duration_s: number | null;
+  size_bytes: number | null;
+  quality: RecordingQuality;
+  /** why it ended early or failed (node_restarted, ffmpeg_died, ...) */
+  note: string;
+  participants: RecordingParticipantOut[];
+}
+
+export interface RecordingPage {
+  recordings: RecordingOut[];
+  /** pass as `cursor` for the next (older) page; null: no more */
+  next_cursor: string | null;
+}
+
+export interface RecordingParticipantOut {
+  user_id: string;
+  display_name: string;
+  /** declined: their media is not in the file */
+  consent: ConsentName;
+  decided_at: string | null;
+}
+
+export interface RecordingPatch {
+  title: string;
+}
+
+export interface RecordingQuality {
+  resolution?: Resolution;
+  fps?: number;
+  /** bit/s */
+  video_bitrate?: number;
+}
+
 export interface RecordingStart {
   type: "recording_start";
   id: string;
 }
 
-export interface RecordingState {
-  type: "recording_state";
-  group_id: string;
-  channel_id: string;
-  recording: RecordingInfo | null;
-  reason: "stopped" | "call_ended" | "host_lost" | "failed" | null;
-}
-
 export interface RecordingStop {
   type: "recording_stop";
   id: string;
+}
+
+export interface RecordingsQuery {
+  /** part of the title */
+  q?: string | null;
+  channel_id?: string | null;
+  /** a user who was in the recorded call */
+  participant?: string | null;
+  /** started at or after */
+  started_from?: string | null;
+  /** started before */
+  started_to?: string | null;
+  cursor?: string | null;
+  limit?: number;
 }
 
 export interface RefreshBody {
@@ -645,6 +717,8 @@ export interface ReportQuality {
   rtt_ms: number;
   loss_pct: number;
 }
+
+export type Resolution = "720p" | "1080p";
 
 export interface RetryAfter {
   retry_after_s: number;
@@ -877,6 +951,16 @@ export interface Welcome {
   /** members of my groups who are not offline */
   presence: PresenceOut[];
   heartbeat_s: number;
+}
+
+export type schemas__rest__RecordingState = "recording" | "finalizing" | "ready" | "failed";
+
+export interface schemas__signaling__RecordingState {
+  type: "recording_state";
+  group_id: string;
+  channel_id: string;
+  recording: RecordingInfo | null;
+  reason: "stopped" | "call_ended" | "host_lost" | "failed" | null;
 }
 
 export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | Authenticate | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | CallUnmute | TurnCredentials | RecordingStart | RecordingStop | RecordingConsent | ReportMediaPath | SetMediaState | SfuCapabilities | SfuCreateTransport | SfuConnectTransport | SfuProduce | SfuReady | SfuResumeConsumer | SfuProducerAction | SfuPreferredLayers | SfuRestartIce | SfuLeave | ReportQuality;

@@ -3,7 +3,8 @@ import type { MessageOut, Welcome } from "../api/protocol.gen";
 import { canModerate, channelsOf, voiceOccupants, initialState, mentionedNames, presenceIn, reduce, roleIn, TYPING_SHOWN_MS, type State } from "./store";
 
 const me = { id: "u-me", username: "me", display_name: "Me", email: null, email_verified: false, avatar_url: null, is_guest: false, guest_group_id: null };
-const group = { id: "g1", name: "Team", description: "", privacy: "private" as const, member_limit: 50, owner_id: "u-me", member_count: 2, my_role: "owner" as const, created_at: "" };
+const group = { id: "g1", name: "Team", description: "", privacy: "private" as const, member_limit: 50, owner_id: "u-me", member_count: 2, my_role: "owner" as const, created_at: "",
+  recording_quality: { resolution: "720p" as const, fps: 30, video_bitrate: 2_500_000 }, recording_retention_days: null };
 const channel = (id: string, kind: "text" | "voice", position: number) => ({
   id, group_id: "g1", kind, name: id, topic: "", position, overrides: {}, my_permissions: [] as never[],
 });

@@ -1,0 +1,1 @@
+"""Recordings of calls: the archive (storage, metadata, links, retention); capture lives beside it."""
