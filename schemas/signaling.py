@@ -576,7 +576,7 @@ class CallUnmuted(Frame):
     by_user_id: uuid.UUID
 
 
-class RecordingState(Frame):
+class CallRecordingState(Frame):
     """To everyone who can see the channel: whether its call is being recorded (the indicator).
     `reason` says why a recording ended: stopped by a moderator, the call ended, the node hosting
     it went away (what was recorded is kept), or it failed."""
@@ -696,7 +696,7 @@ ServerFrame = Annotated[
         OkReply, ErrorReply, Welcome, Pong, MessageCreated, MessageUpdated, MessageDeleted, TypingPush, PresencePush,
         Notification, MemberJoined, MemberUpdated, MemberLeft, GroupJoined, GroupUpdated, GroupRemoved,
         ChannelChanged, ChannelRemoved, CallState, CallModeChanged, P2PSignalPush, CallWarning, CallRemoved,
-        CallMuted, CallUnmuted, CallPermissions, RecordingState, RecordingConsentRequest, SfuConsumerAdded, SfuConsumerClosed, SfuProducerClosed,
+        CallMuted, CallUnmuted, CallPermissions, CallRecordingState, RecordingConsentRequest, SfuConsumerAdded, SfuConsumerClosed, SfuProducerClosed,
         SfuConsumerPaused, SfuActiveSpeaker, SfuAudioLevels,
         SfuReset, CallQuality,
     ],

@@ -33,3 +33,19 @@ def test_the_json_schema_validates_what_the_models_accept() -> None:
     assert isinstance(frame, signaling.Ping)
     schema = json.loads(codegen.SIGNALING_SCHEMA.read_text())
     assert {"$ref": "#/$defs/Ping"} in schema["properties"]["ClientFrame"]["oneOf"]
+
+
+def test_no_shape_name_is_used_by_both_rest_and_signaling() -> None:
+    """The generated TypeScript has one namespace: two shapes of one name would merge into nonsense."""
+    from enum import Enum
+
+    from pydantic import BaseModel
+
+    from schemas import rest, signaling
+
+    def shapes(module: object) -> set[str]:
+        return {name for name, value in vars(module).items()
+                if isinstance(value, type) and issubclass(value, (BaseModel, Enum))
+                and value.__module__ == getattr(module, "__name__")}
+
+    assert not shapes(rest) & shapes(signaling)

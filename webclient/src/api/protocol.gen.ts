@@ -97,6 +97,14 @@ export interface CallQuality {
   quality: "good" | "fair" | "poor";
 }
 
+export interface CallRecordingState {
+  type: "recording_state";
+  group_id: string;
+  channel_id: string;
+  recording: RecordingInfo | null;
+  reason: "stopped" | "call_ended" | "host_lost" | "failed" | null;
+}
+
 export interface CallRemoved {
   type: "call_removed";
   channel_id: string;
@@ -631,7 +639,7 @@ export interface RecordingOut {
   channel_id: string | null;
   call_id: string | null;
   title: string;
-  state: schemas__rest__RecordingState;
+  state: RecordingState;
   started_by: string | null;
   stopped_by: string | null;
   started_at: string;
@@ -673,6 +681,8 @@ export interface RecordingStart {
   type: "recording_start";
   id: string;
 }
+
+export type RecordingState = "recording" | "finalizing" | "ready" | "failed";
 
 export interface RecordingStop {
   type: "recording_stop";
@@ -953,16 +963,6 @@ export interface Welcome {
   heartbeat_s: number;
 }
 
-export type schemas__rest__RecordingState = "recording" | "finalizing" | "ready" | "failed";
-
-export interface schemas__signaling__RecordingState {
-  type: "recording_state";
-  group_id: string;
-  channel_id: string;
-  recording: RecordingInfo | null;
-  reason: "stopped" | "call_ended" | "host_lost" | "failed" | null;
-}
-
 export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | Authenticate | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | CallUnmute | TurnCredentials | RecordingStart | RecordingStop | RecordingConsent | ReportMediaPath | SetMediaState | SfuCapabilities | SfuCreateTransport | SfuConnectTransport | SfuProduce | SfuReady | SfuResumeConsumer | SfuProducerAction | SfuPreferredLayers | SfuRestartIce | SfuLeave | ReportQuality;
 
-export type ServerFrame = OkReply | ErrorReply | Welcome | Pong | MessageCreated | MessageUpdated | MessageDeleted | TypingPush | PresencePush | Notification | MemberJoined | MemberUpdated | MemberLeft | GroupJoined | GroupUpdated | GroupRemoved | ChannelChanged | ChannelRemoved | CallState | CallModeChanged | P2PSignalPush | CallWarning | CallRemoved | CallMuted | CallUnmuted | CallPermissions | RecordingState | RecordingConsentRequest | SfuConsumerAdded | SfuConsumerClosed | SfuProducerClosed | SfuConsumerPaused | SfuActiveSpeaker | SfuAudioLevels | SfuReset | CallQuality;
+export type ServerFrame = OkReply | ErrorReply | Welcome | Pong | MessageCreated | MessageUpdated | MessageDeleted | TypingPush | PresencePush | Notification | MemberJoined | MemberUpdated | MemberLeft | GroupJoined | GroupUpdated | GroupRemoved | ChannelChanged | ChannelRemoved | CallState | CallModeChanged | P2PSignalPush | CallWarning | CallRemoved | CallMuted | CallUnmuted | CallPermissions | CallRecordingState | RecordingConsentRequest | SfuConsumerAdded | SfuConsumerClosed | SfuProducerClosed | SfuConsumerPaused | SfuActiveSpeaker | SfuAudioLevels | SfuReset | CallQuality;
