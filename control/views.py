@@ -26,7 +26,7 @@ from schemas.rest import (
     RoleName,
     UserOut,
 )
-from schemas.signaling import CallParticipant
+from schemas.signaling import CallParticipant, RecordingInfo
 
 
 def group_out(row: asyncpg.Record, role: Role | None) -> GroupOut:
@@ -141,3 +141,8 @@ def recording_out(row: RecordingRow, participants: list[ParticipantRow]) -> Reco
         participants=[RecordingParticipantOut(user_id=p.user_id, display_name=p.display_name, consent=ConsentName(p.consent),
                                               decided_at=p.decided_at) for p in participants],
     )
+
+
+def recording_info(row: RecordingRow) -> RecordingInfo:
+    """A recording in progress, as calls show it."""
+    return RecordingInfo(recording_id=row.id, started_by=row.started_by, started_at=row.started_at)

@@ -487,7 +487,8 @@ class CallParticipant(Frame):
 
 class RecordingInfo(Frame):
     recording_id: uuid.UUID
-    started_by: uuid.UUID
+    # None once the account that started it is gone.
+    started_by: uuid.UUID | None
     started_at: datetime
 
 
@@ -576,6 +577,9 @@ class CallUnmuted(Frame):
     by_user_id: uuid.UUID
 
 
+RecordingEndReason = Literal["stopped", "call_ended", "host_lost", "failed"]
+
+
 class CallRecordingState(Frame):
     """To everyone who can see the channel: whether its call is being recorded (the indicator).
     `reason` says why a recording ended: stopped by a moderator, the call ended, the node hosting
@@ -585,7 +589,7 @@ class CallRecordingState(Frame):
     group_id: uuid.UUID
     channel_id: uuid.UUID
     recording: RecordingInfo | None
-    reason: Literal["stopped", "call_ended", "host_lost", "failed"] | None = None
+    reason: RecordingEndReason | None = None
 
 
 class RecordingConsentRequest(Frame):

@@ -34,9 +34,9 @@ from control.realtime.frames import dump, viewer_roles
 from control.realtime.gateway import Realtime
 from control.rights import Eviction, Rights, RightsChange, RightsChanged
 from control.settings import Settings
-from control.store import calls, channels
+from control.store import calls, channels, recordings, users
 from control.store.postgres import Database
-from control.views import participant_out
+from control.views import participant_out, recording_info
 from schemas.signaling import (
     CallJoined,
     CallMode,
@@ -51,6 +51,8 @@ from schemas.signaling import (
     CallWarning,
     IceCandidate,
     P2PSignalPush,
+    RecordingConsentRequest,
+    RecordingInfo,
     SessionDescription,
     TurnCredentialsOut,
 )
@@ -155,6 +157,7 @@ class CallService:
                 if remaining <= 0:
                     raise PermissionDenied("your call time in this group is used up", code="call_time_used")
             roster, mode = await self._sync_mode(conn, call)
+            recording, ask = await self._recording_for_joiner(conn, call["id"], principal.user_id)
         if replaced is not None:
             await self._tell_removed(replaced, "joined_elsewhere")
             await self._announce(replaced["call_id"])
@@ -163,12 +166,38 @@ class CallService:
         await self._realtime.announce_presence(principal.user_id)
         if remaining is not None:
             self._watch_limit(participant_id, principal.user_id, channel["group_id"], session_id, channel_id, remaining)
+        if recording is not None and ask:
+            await self._push(session_id, RecordingConsentRequest(channel_id=channel_id, recording=recording))
         servers, expires_at = call_ice_servers(self._settings, principal.user_id, call["id"])
         return CallJoined(
             call_id=call["id"], participant_id=participant_id, resume_token=token, mode=mode,
             participants=[participant_out(p) for p in roster], ice_servers=servers,
             time_limit_s=int(remaining) if remaining is not None else None, ice_servers_expire_at=expires_at,
+            recording=recording,
         )
+
+    @staticmethod
+    async def _recording_for_joiner(conn: asyncpg.Connection, call_id: uuid.UUID,
+                                    user_id: uuid.UUID) -> tuple[RecordingInfo | None, bool]:
+        """The call's recording in progress, and whether the joiner has yet to say yes or no to it
+        (someone rejoining keeps their answer)."""
+        live = await recordings.live_of_call(conn, call_id)
+        if live is None:
+            return None, False
+        user = await users.get_user(conn, user_id)
+        assert user is not None
+        joined = await recordings.join_participant(conn, live.id, user_id, user["display_name"])
+        return recording_info(live), joined.consent == "pending"
+
+    async def resync(self, call_id: uuid.UUID) -> None:
+        """Re-sets the call's mode after something outside the call changed what it needs (a
+        recording started or stopped), and tells everyone."""
+        async with self._db.transaction() as conn:
+            call = await calls.lock_call(conn, call_id)
+            if call is None or call["ended_at"] is not None:
+                return
+            await self._sync_mode(conn, call)
+        await self._announce(call_id)
 
     async def turn_credentials(self, principal: Principal, session_id: str) -> TurnCredentialsOut:
         """Fresh TURN credentials, for a live participant of a call only, bound to that call."""
@@ -206,7 +235,9 @@ class CallService:
         """Ends an empty call, or sets the mode its participants call for; returns the roster
         and the mode."""
         roster = await calls.live_standing(conn, call_id=call["id"])
-        mode = mode_for(len(roster), any(restricted(p) for p in roster))
+        # A recording is made by the SFU: a recorded pair goes through it too.
+        recorded = await recordings.live_of_call(conn, call["id"]) is not None
+        mode = mode_for(len(roster), recorded or any(restricted(p) for p in roster))
         if not roster:
             await calls.end_call(conn, call)
         elif mode.value != call["mode"]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable, Protocol
 
 import asyncpg
 import structlog
@@ -41,6 +41,11 @@ log = structlog.get_logger(__name__)
 
 _FRAME = TypeAdapter(ClientFrame)
 REMOTE_TIMEOUT_S = 10.0
+
+
+class RoomObserver(Protocol):
+    async def room_opened(self, room: Room) -> None: ...
+    def room_closing(self, room: Room) -> None: ...
 
 
 class RemoteError(PeerShareError):
@@ -69,6 +74,10 @@ class SfuService:
         self._opening = asyncio.Lock()
         self._replies: dict[str, asyncio.Future[Event]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Told when a room opens here and before it closes (the recording service follows rooms).
+        self.room_observers: list[RoomObserver] = []
+        # Hooks of other services, by kind, served where the call's room is (see `hook`).
+        self.service_hooks: dict[str, Callable[[Event], Awaitable[None]]] = {}
 
     async def start(self) -> None:
         await self._hub.listen(node_topic(self.node), self._on_node_message)
@@ -155,7 +164,7 @@ class SfuService:
             async with self._db.connection() as conn:
                 channel, access = await channel_access(conn, principal, me["channel_id"])
             assert access.role is not None
-            peer = Peer(participant_id=me["id"], session_id=session_id,
+            peer = Peer(participant_id=me["id"], user_id=me["user_id"], session_id=session_id,
                         granted=frozenset(channel_permissions(access.role, channel["overrides"])),
                         muted_by_moderator=me["muted_by_moderator"])
             room.add_peer(peer)
@@ -172,6 +181,8 @@ class SfuService:
                 self._rooms[call_id] = room
                 await self._hub.listen(call_topic(call_id), lambda event: self._spawn(self._serve_hook(event)))
                 log.info("sfu_room_opened", call_id=str(call_id))
+                for observer in self.room_observers:
+                    await observer.room_opened(room)
             return room
 
     async def _open(self, room: Room) -> None:
@@ -241,6 +252,8 @@ class SfuService:
                                            frozenset(Permission(p) for p in event["granted"]), event["muted"])
         elif kind == "resumed":
             self.resumed_here(uuid.UUID(event["call_id"]), uuid.UUID(event["participant_id"]), event["session_id"])
+        elif kind in self.service_hooks:
+            await self.service_hooks[kind](event)
 
     async def _serve_request(self, event: Event) -> None:
         reply: Event = {"kind": "reply", "id": event["id"]}
@@ -274,8 +287,9 @@ class SfuService:
 
     # --- hooks for the call service: applied here when the room is here, else sent to its host ---
 
-    async def _hook(self, call_id: uuid.UUID, kind: str, **fields: Any) -> bool:
-        """True when the room is on this node (the caller applies the hook itself)."""
+    async def hook(self, call_id: uuid.UUID, kind: str, **fields: Any) -> bool:
+        """Sends a hook to the node hosting the call's room; True when that is this node (the
+        caller applies the hook itself). Other services register their kinds in `service_hooks`."""
         if call_id in self._rooms:
             return True
         await self._hub.publish_raw(call_topic(call_id), {"kind": kind, "call_id": str(call_id), **fields})
@@ -283,7 +297,7 @@ class SfuService:
 
     async def resumed(self, call_id: uuid.UUID, participant_id: uuid.UUID, session_id: str) -> None:
         """Same participant, new socket: media stays up, pushes go to the new session."""
-        if await self._hook(call_id, "resumed", participant_id=str(participant_id), session_id=session_id):
+        if await self.hook(call_id, "resumed", participant_id=str(participant_id), session_id=session_id):
             self.resumed_here(call_id, participant_id, session_id)
 
     def resumed_here(self, call_id: uuid.UUID, participant_id: uuid.UUID, session_id: str) -> None:
@@ -295,7 +309,7 @@ class SfuService:
             self._by_session[session_id] = (room, peer)
 
     async def participant_left(self, call_id: uuid.UUID, participant_id: uuid.UUID) -> None:
-        if await self._hook(call_id, "left", participant_id=str(participant_id)):
+        if await self.hook(call_id, "left", participant_id=str(participant_id)):
             self.participant_left_here(call_id, participant_id)
 
     def participant_left_here(self, call_id: uuid.UUID, participant_id: uuid.UUID) -> None:
@@ -304,7 +318,7 @@ class SfuService:
             self._remove_peer(room, participant_id)
 
     async def mode_changed(self, call_id: uuid.UUID, mode: str | None) -> None:
-        if await self._hook(call_id, "mode", mode=mode):
+        if await self.hook(call_id, "mode", mode=mode):
             self.mode_changed_here(call_id, mode)
 
     def mode_changed_here(self, call_id: uuid.UUID, mode: str | None) -> None:
@@ -318,7 +332,7 @@ class SfuService:
 
     async def rights_changed(self, call_id: uuid.UUID, participant_id: uuid.UUID, granted: frozenset[Permission],
                              muted: bool) -> None:
-        if await self._hook(call_id, "rights", participant_id=str(participant_id), granted=sorted(granted),
+        if await self.hook(call_id, "rights", participant_id=str(participant_id), granted=sorted(granted),
                             muted=muted):
             await self.rights_changed_here(call_id, participant_id, granted, muted)
 
@@ -352,6 +366,8 @@ class SfuService:
         del self._rooms[room.call_id]
         for peer in room.peers.values():
             self._by_session.pop(peer.session_id, None)
+        for observer in self.room_observers:
+            observer.room_closing(room)
         room.close()
         self._spawn(self._release(room.call_id))
         log.info("sfu_room_closed", call_id=str(room.call_id))

@@ -67,6 +67,7 @@ def grade(score: float) -> Quality:
 @dataclass
 class Peer:
     participant_id: uuid.UUID
+    user_id: uuid.UUID
     session_id: str
     granted: frozenset[Permission]
     muted_by_moderator: bool = False
@@ -123,6 +124,8 @@ class Room:
         self._observers: tuple[RtpObserver, ...] = ()
         self._tasks: set[asyncio.Task[None]] = set()
         self.closed = False
+        # Told of every new producer (the call's recording taps them).
+        self.producer_observers: list[Callable[[Peer, str, Producer], Awaitable[None]]] = []
 
     async def open(self, router: Router) -> None:
         """Takes a (new) router: at start, and after its worker died."""
@@ -250,6 +253,8 @@ class Room:
             for observer in self._observers:
                 await observer.add_producer(producer.id)
         await asyncio.gather(*(self._consume(other, producer) for other in self.peers.values() if other is not peer))
+        for observe in self.producer_observers:
+            await observe(peer, source, producer)
         return producer.id
 
     async def ready(self, peer: Peer, rtp_capabilities: dict[str, Any]) -> None:

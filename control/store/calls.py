@@ -27,6 +27,11 @@ async def lock_live_call(conn: asyncpg.Connection, channel_id: uuid.UUID, group_
     return row
 
 
+async def live_call_of_channel(conn: asyncpg.Connection, channel_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_CALL_COLUMNS} FROM calls WHERE channel_id = $1 AND ended_at IS NULL",
+                               channel_id)
+
+
 async def lock_call(conn: asyncpg.Connection, call_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {_CALL_COLUMNS} FROM calls WHERE id = $1 FOR UPDATE", call_id)
 

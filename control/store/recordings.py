@@ -96,6 +96,32 @@ async def get(conn: asyncpg.Connection, recording_id: uuid.UUID, *, lock: bool =
     return _row(record) if record is not None else None
 
 
+async def live_of_call(conn: asyncpg.Connection, call_id: uuid.UUID) -> RecordingRow | None:
+    """The call's recording in progress, if any."""
+    record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM recordings r WHERE r.call_id = $1 AND r.state = 'recording'",
+                                 call_id)
+    return _row(record) if record is not None else None
+
+
+async def set_node(conn: asyncpg.Connection, recording_id: uuid.UUID, node: str) -> None:
+    """The node capturing the recording (the host of the call's SFU room)."""
+    await conn.execute("UPDATE recordings SET node = $2 WHERE id = $1", recording_id, node)
+
+
+async def join_participant(conn: asyncpg.Connection, recording_id: uuid.UUID, user_id: uuid.UUID,
+                           display_name: str) -> ParticipantRow:
+    """Someone in the recorded call: asked ('pending') the first time; a rejoin keeps their answer."""
+    await conn.execute(
+        "INSERT INTO recording_participants (recording_id, user_id, display_name, consent)"
+        " VALUES ($1, $2, $3, 'pending') ON CONFLICT (recording_id, user_id) DO NOTHING",
+        recording_id, user_id, display_name,
+    )
+    record = await conn.fetchrow(
+        "SELECT recording_id, user_id, display_name, consent, decided_at FROM recording_participants"
+        " WHERE recording_id = $1 AND user_id = $2", recording_id, user_id)
+    return ParticipantRow(**dict(record))
+
+
 async def set_participant(conn: asyncpg.Connection, recording_id: uuid.UUID, user_id: uuid.UUID,
                           display_name: str, consent: Consent) -> ParticipantRow:
     """Adds someone to the recording, or records their answer; `decided_at` is when they answered."""

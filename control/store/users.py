@@ -39,6 +39,11 @@ async def get_user(conn: asyncpg.Connection, user_id: uuid.UUID) -> asyncpg.Reco
     return await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
 
 
+async def display_name(conn: asyncpg.Connection, user_id: uuid.UUID) -> str:
+    name = await conn.fetchval("SELECT display_name FROM users WHERE id = $1", user_id)
+    return str(name) if name is not None else "someone"
+
+
 async def find_by_login(conn: asyncpg.Connection, login: str) -> asyncpg.Record | None:
     """A local account by username or e-mail, case-insensitively."""
     return await conn.fetchrow(

@@ -25,6 +25,8 @@ CREATE TABLE recordings (
 );
 CREATE INDEX recordings_group ON recordings (group_id, started_at DESC, id);
 CREATE INDEX recordings_state ON recordings (state) WHERE state IN ('recording', 'finalizing');
+-- A call is recorded once at a time.
+CREATE UNIQUE INDEX recordings_live_call ON recordings (call_id) WHERE state = 'recording';
 
 -- Who was in the recorded call, and what they said when asked to be recorded.
 CREATE TABLE recording_participants (

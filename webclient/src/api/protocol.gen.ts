@@ -622,7 +622,7 @@ export interface RecordingConsentRequest {
 
 export interface RecordingInfo {
   recording_id: string;
-  started_by: string;
+  started_by: string | null;
   started_at: string;
 }
 
