@@ -110,7 +110,10 @@ class Rights:
     async def changed(self, change: RightsChanged) -> None:
         evicted = list(change.evicted)  # a deletion takes people out of calls in its own transaction
         for enforce in self.enforcers:
-            evicted += await enforce(change)
+            try:
+                evicted += await enforce(change)
+            except Exception:  # the change is committed: the other surfaces must still hear of it
+                log.exception("rights_enforcement_failed", change=change.change.value)
         log.info("rights_changed", change=change.change.value, user_id=str(change.user_id),
                  group_id=str(change.group_id), channel_id=str(change.channel_id), evicted=len(evicted))
         full = RightsChanged(change.change, change.user_id, change.group_id, change.channel_id,

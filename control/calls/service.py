@@ -20,7 +20,7 @@ import structlog
 from control.access import channel_access
 from control.auth.tokens import Principal
 from control.calls.ice import call_ice_servers
-from control.calls.participation import my_participation
+from control.calls.participation import granted_in_call, my_participation, restricted
 from control.calls.sdp import sending_tracks
 from control.calls.sfu import SfuService
 from control.domain.permissions import (
@@ -29,7 +29,7 @@ from control.domain.permissions import (
     channel_permissions,
     has_permission,
 )
-from control.errors import InvalidInput, NotFound, PermissionDenied
+from control.errors import InvalidInput, InvalidToken, NotFound, PermissionDenied
 from control.realtime.frames import dump, viewer_roles
 from control.realtime.gateway import Realtime
 from control.rights import Eviction, Rights, RightsChange, RightsChanged
@@ -81,21 +81,6 @@ def mode_for(count: int, restricted: bool = False) -> CallMode:
     return CallMode.p2p if count <= P2P_MAX and not restricted else CallMode.sfu
 
 
-_MEDIA_RIGHTS = frozenset({Permission.SPEAK, Permission.VIDEO, Permission.SHARE_SCREEN})
-
-
-def granted_in_call(standing: asyncpg.Record) -> frozenset[Permission]:
-    """What a participant may do in the call now (a `live_standing` row): nothing once they are
-    no longer a member."""
-    if standing["role"] is None:
-        return frozenset()
-    return channel_permissions(Role(standing["role"]), standing["overrides"])
-
-
-def restricted(standing: asyncpg.Record) -> bool:
-    return bool(standing["muted_by_moderator"]) or not _MEDIA_RIGHTS <= granted_in_call(standing)
-
-
 class CallService:
     def __init__(self, db: Database, realtime: Realtime, settings: Settings, sfu: SfuService,
                  rights: Rights) -> None:
@@ -125,6 +110,8 @@ class CallService:
         replaced: asyncpg.Record | None = None
         limit = self._settings.guest_call_limit_s if principal.is_guest else None
         async with self._db.transaction() as conn:
+            if not await calls.hold_standing(conn, channel_id, principal.user_id, principal.sign_in_id):
+                raise InvalidToken("this sign-in was revoked; sign in again", code="session_revoked")
             channel, access = await channel_access(conn, principal, channel_id)
             assert access.role is not None
             if channel["kind"] != "voice":
@@ -208,7 +195,7 @@ class CallService:
 
     async def leave(self, principal: Principal, reason: str = "left") -> None:
         async with self._db.transaction() as conn:
-            participant = await my_participation(conn, principal.user_id)
+            participant = await my_participation(conn, principal.user_id, leaving=True)
             await self._leave_locked(conn, participant, reason)
         await self._after_leave(participant)
 

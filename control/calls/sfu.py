@@ -113,10 +113,11 @@ class SfuService:
     # --- requests ---
 
     async def handle(self, principal: Principal, session_id: str, frame: BaseModel) -> dict[str, Any] | None:
-        """Runs an SFU request here if this node hosts the caller's call, else on its host."""
+        """Runs an SFU request here if this node hosts the caller's call, else on its host. The
+        caller's standing is read from the database for every request, cached peer or not."""
+        me, call = await self._participation(principal, session_id)
         found = self._by_session.get(session_id)
         if found is None or found[0].closed:
-            me, call = await self._participation(principal, session_id)
             host = await self._claim(call)
             if host != self.node:
                 return await self._forward(host, principal, session_id, frame)

@@ -246,6 +246,9 @@ class Room:
                 app_data={"participant_id": str(peer.participant_id), "source": source})
         except (TypeError, SfuError) as exc:
             raise InvalidInput(f"cannot produce that track: {exc}", code="invalid_rtp_parameters") from None
+        if SOURCE_PERMISSION[source] not in peer.granted or (source == "mic" and peer.muted_by_moderator):
+            producer.close()  # the rights changed while it was being made
+            raise PermissionDenied("you may no longer send that here", code=f"{SOURCE_PERMISSION[source].value}_not_allowed")
         peer.producers[source] = producer
         producer.observer.on("close", lambda: peer.producers.pop(source, None) if peer.producers.get(source) is producer else None)
         producer.events.on("score", lambda _score: self._update_quality(peer))

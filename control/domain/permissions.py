@@ -36,7 +36,6 @@ class Permission(StrEnum):
     VIEW_MEMBERS = "view_members"
     INVITE_MEMBERS = "invite_members"
     INVITE_GUESTS = "invite_guests"
-    ADD_MEMBERS = "add_members"
     MANAGE_INVITES = "manage_invites"
     REMOVE_MEMBERS = "remove_members"
     ASSIGN_ROLES = "assign_roles"
@@ -64,7 +63,6 @@ _GUEST = CHANNEL_PERMISSIONS | {Permission.VIEW_MEMBERS}
 _MEMBER = _GUEST | {Permission.INVITE_MEMBERS}
 _MODERATOR = _MEMBER | {
     Permission.INVITE_GUESTS,
-    Permission.ADD_MEMBERS,
     Permission.MANAGE_INVITES,
     Permission.REMOVE_MEMBERS,
     Permission.MANAGE_CHANNELS,

@@ -47,8 +47,14 @@ async def list_bans(services: Services, principal: Principal, group_id: uuid.UUI
 
 
 async def lift(services: Services, principal: Principal, group_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Whoever may ban may lift a ban, unless someone of a higher rank made it."""
     async with services.db.transaction() as conn:
         access = await group_access(conn, principal, group_id)
-        access.require(Permission.REMOVE_MEMBERS)
-        if not await bans.lift(conn, group_id, user_id):
+        actor_role = access.require(Permission.REMOVE_MEMBERS)
+        found = await bans.get_ban(conn, group_id, user_id)
+        if found is None:
             raise NotFound("that user is not banned here", code="ban_not_found")
+        by = await groups.member_role(conn, group_id, found["banned_by"])
+        if by is not None and by.rank > actor_role.rank:
+            raise PermissionDenied(f"a {by} made this ban; a {actor_role} cannot lift it", code="ban_not_allowed")
+        await bans.lift(conn, group_id, user_id)

@@ -144,6 +144,8 @@ async def accept(services: Services, principal: Principal | None, code: str,
                 return InviteAccepted(group=group_out(group, existing), role=RoleName(existing.value))
             if await bans.is_banned(conn, group_id, principal.user_id):
                 raise PermissionDenied("you are banned from this group", code="banned")
+            if principal.is_guest and invite["role"] != Role.GUEST.value:
+                raise PermissionDenied("a guest account stays a guest", code="guest_account")
         _check_usable(invite)
         role = Role(invite["role"])
         if principal is None:

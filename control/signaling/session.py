@@ -106,13 +106,18 @@ class Session:
 
     async def run(self) -> None:
         realtime = self.services.realtime
-        welcome = await self._welcome()
-        if welcome is None:
-            await self._ws.close(code=CloseCode.AUTH_FAILED, reason="the account no longer exists")
-            return
-        topics = [user_topic(self.user_id), session_topic(self.session_id)] + [group_topic(g) for g in self._roles]
-        await realtime.hub.add(self, topics)
+        # Registered before anything is read: a change of rights from here on reaches this session
+        # (its reaction, or its pushes, which wait for the welcome); what came before, the reads
+        # below see.
+        await realtime.hub.add(self, [user_topic(self.user_id), session_topic(self.session_id)])
         ref = SessionRef(self.user_id, self.session_id)
+        welcome = await self._welcome()
+        refusal = await self._settle(welcome)
+        if refusal is not None:
+            await realtime.hub.remove(self)
+            await self._close(*refusal)
+            return
+        assert welcome is not None
         self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.session_id}")
         self._expire_at(self.principal.expires_at)
         try:
@@ -154,6 +159,28 @@ class Session:
         return Welcome(session_id=self.session_id, user=user_out(user), groups=states, presence=[],
                        heartbeat_s=int(self.services.settings.ws_ping_interval_s))
 
+    async def _settle(self, welcome: Welcome | None) -> tuple[int, str] | None:
+        """Follows the welcome's groups; why the session must end instead, if it must."""
+        if welcome is None:
+            return CloseCode.AUTH_FAILED, "the account no longer exists"
+        for group_id in list(self._roles):
+            await self.services.realtime.hub.follow(self, group_topic(group_id))
+        # Removed between the snapshot and following the group's topic: not heard, so look again.
+        await self._drop_lost_groups(welcome)
+        try:
+            await ensure_live(self.services.db, self.principal)
+        except PeerShareError:  # revoked after the hello, before this session could hear of it
+            return CloseCode.ACCESS_REVOKED, "sign_in_revoked"
+        return None
+
+    async def _drop_lost_groups(self, welcome: Welcome) -> None:
+        async with self.services.db.connection() as conn:
+            still = set(await groups.group_ids_of(conn, self.user_id))
+        for group_id in [g for g in self._roles if g not in still]:
+            self._roles.pop(group_id)
+            await self.services.realtime.hub.unfollow(self, group_topic(group_id))
+        welcome.groups = [state for state in welcome.groups if state.group.id in self._roles]
+
     async def _presence_of_my_groups(self) -> list[Any]:
         """Who is online in each of my groups, as I see them there."""
         async with self.services.db.connection() as conn:
@@ -172,6 +199,9 @@ class Session:
         principal = self.services.tokens.decode(token)
         if (principal.user_id, principal.guest_group_id) != (self.principal.user_id, self.principal.guest_group_id):
             raise PermissionDenied("that token is another account's", code="wrong_account")
+        # The socket follows one sign-in's revocation (and its call participation is bound to it).
+        if principal.sign_in_id != self.principal.sign_in_id:
+            raise PermissionDenied("that token is another sign-in's; connect again with it", code="wrong_sign_in")
         await ensure_live(self.services.db, principal)
         self.principal = principal
         self._expire_at(principal.expires_at)

@@ -27,6 +27,21 @@ async def lock_live_call(conn: asyncpg.Connection, channel_id: uuid.UUID, group_
     return row
 
 
+async def hold_standing(conn: asyncpg.Connection, channel_id: uuid.UUID, user_id: uuid.UUID,
+                        sign_in_id: uuid.UUID | None) -> bool:
+    """Share-locks what a change of rights writes — the channel, the membership, the sign-in —
+    so that a removal, an override change or a logout committed while someone joins waits for
+    the join, then finds the new participant and takes it out. False: the sign-in is revoked.
+    The group's row first, as membership changes lock it first (FOR UPDATE): one order, no deadlock."""
+    group_id = await conn.fetchval("SELECT group_id FROM channels WHERE id = $1", channel_id)
+    await conn.execute("SELECT 1 FROM groups WHERE id = $1 FOR SHARE", group_id)
+    await conn.execute("SELECT 1 FROM channels WHERE id = $1 FOR SHARE", channel_id)
+    await conn.execute("SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2 FOR SHARE", group_id, user_id)
+    live = await conn.fetch(
+        "SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL FOR SHARE", sign_in_id)
+    return bool(live)
+
+
 async def live_call_of_channel(conn: asyncpg.Connection, channel_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {_CALL_COLUMNS} FROM calls WHERE channel_id = $1 AND ended_at IS NULL",
                                channel_id)

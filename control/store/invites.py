@@ -60,6 +60,7 @@ async def pending_for(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyn
         " JOIN groups g ON g.id = i.group_id WHERE i.invitee_id = $1 AND i.revoked_at IS NULL"
         " AND (i.expires_at IS NULL OR i.expires_at > now()) AND (i.max_uses IS NULL OR i.uses < i.max_uses)"
         " AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = i.group_id AND m.user_id = $1)"
+        " AND NOT EXISTS (SELECT 1 FROM group_bans b WHERE b.group_id = i.group_id AND b.user_id = $1)"
         " ORDER BY i.created_at DESC, i.code",
         user_id,
     )

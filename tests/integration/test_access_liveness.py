@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
@@ -21,7 +22,8 @@ import pytest
 from control.rights import RightsChange
 from schemas.signaling import ClientFrame
 from tests.support.api import Api, join_as_guest, join_with_invite, register_user, unique_name
-from tests.support.liveness import Scene, make_change, make_scene, victim_frames
+from tests.support.db import server_db
+from tests.support.liveness import Scene, frames_to_victim, make_change, make_scene, victim_frames
 from tests.support.server import RunningServer
 from tests.support.turn_client import TurnError, managed_turn
 from tests.support.ws import WsClient
@@ -210,13 +212,18 @@ async def _mute_probe(scene: Scene, request: str) -> dict[str, Any]:
 
 
 async def check_media(scene: Scene, expected: str) -> None:
-    """The victim's media stops arriving at the peer: what arrived by the deadline is all that
-    ever arrives (counted over the next 1.5 s)."""
+    """The victim's media stops arriving at the peer, and the peer's at the victim (a muted
+    victim still receives): what arrived by the deadline is all that ever arrives (counted over
+    the next 1.5 s)."""
     source = "mic" if scene.change == "mute" else "camera"
     await asyncio.sleep(WITHIN_S)
-    at_deadline = victim_frames(scene, source)
+    sent, received = victim_frames(scene, source), frames_to_victim(scene)
     await asyncio.sleep(1.5)
-    assert victim_frames(scene, source) == at_deadline, f"the victim's {source} still reaches the peer"
+    assert victim_frames(scene, source) == sent, f"the victim's {source} still reaches the peer"
+    if scene.change == "mute":
+        assert frames_to_victim(scene) > received, "a muted victim still hears and sees the others"
+    else:
+        assert frames_to_victim(scene) == received, "the peer's camera still reaches the victim"
 
 
 async def check_turn(scene: Scene, expected: str) -> None:
@@ -304,6 +311,12 @@ async def test_the_socket_closes_when_its_token_expires_unless_it_reauthenticate
         other = register_user(Api(node.url))
         refused = await renewed.request("authenticate", token=other.tokens["access_token"])
         assert refused["code"] == "wrong_account"
+        elsewhere = Api(node.url).post("/api/auth/login", {"login": user.username, "password": user.password}).json()
+        refused = await renewed.request("authenticate", token=elsewhere["access_token"])
+        assert refused["code"] == "wrong_sign_in"
+        assert Api(node.url).post("/api/auth/logout", {"refresh_token": elsewhere["refresh_token"]}).status_code == 204
+        revoked = await renewed.request("authenticate", token=elsewhere["access_token"])
+        assert revoked["code"] in ("wrong_sign_in", "session_revoked")
     finally:
         await renewed.close()
         await lapsing.close()
@@ -355,4 +368,26 @@ async def test_a_mute_outlives_a_rejoin_and_only_a_higher_rank_mutes(server: Run
         await sockets[member.id].ok("set_media_state", audio=True, video=False, screen=False)
     finally:
         for ws in sockets.values():
+            await ws.close()
+
+
+async def test_a_join_racing_a_removal_never_leaves_a_non_member_in_the_call(server: RunningServer) -> None:
+    """Either the join comes first and the removal takes the member out, or the removal comes
+    first and the join is refused: never a participant who is not a member."""
+    api = Api(server.url)
+    owner = register_user(api)
+    group = owner.api.post("/api/groups", {"name": unique_name("g")}).json()
+    voice = next(c["id"] for c in group["channels"] if c["kind"] == "voice")
+    for _ in range(15):
+        member = register_user(api)
+        join_with_invite(member, owner, group["id"])
+        ws = await WsClient.connect(server.url, member.tokens["access_token"])
+        try:
+            removal = asyncio.to_thread(owner.api.delete, f"/api/groups/{group['id']}/members/{member.id}")
+            await asyncio.gather(ws.request("join_call", channel_id=voice), removal)
+            async with server_db(server) as conn:
+                stranded = await conn.fetchval(
+                    "SELECT count(*) FROM call_participants WHERE user_id = $1 AND left_at IS NULL", uuid.UUID(member.id))
+            assert stranded == 0
+        finally:
             await ws.close()

@@ -124,7 +124,8 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     ("GET", "/api/groups/{group_id}/bans", None, MODERATORS),
     ("POST", "/api/groups/{group_id}/bans", lambda w: {"user_id": w.target_id, "reason": "spam"},
      with_status(MODERATORS, 201)),
-    ("DELETE", "/api/groups/{group_id}/bans/{banned_id}", None, with_status(MODERATORS, 204)),
+    # The owner made that ban: a moderator may not lift it.
+    ("DELETE", "/api/groups/{group_id}/bans/{banned_id}", None, with_status(OWNER_ONLY, 204)),
     ("GET", "/api/channels/{channel_id}/messages", None, MEMBERS_READ),
     # The archive is for members who see the recording's channel; guests never (a recording is
     # as invisible to them as to outsiders).

@@ -95,8 +95,11 @@ class CallClient(P2PPeer):
     brings it, so a test can measure the gap a viewer would see at a switch."""
 
     def __init__(self, ws: WsClient, *, video: bool = True, audio: bool = True,
-                 camera_size: tuple[int, int] = (320, 240), fps: int = 20) -> None:
+                 camera_size: tuple[int, int] = (320, 240), fps: int = 20, obeys: bool = True) -> None:
+        """`obeys`: hangs up when taken out of the call and stops its mic when muted, as the web
+        client does; a client that does not obey shows what the server enforces by itself."""
         super().__init__(ws, video=video, audio=audio)
+        self.obeys = obeys
         self.camera_size, self.fps = camera_size, fps
         self.mode: str | None = None
         self.sfu: SfuPath | None = None
@@ -139,9 +142,9 @@ class CallClient(P2PPeer):
         elif kind == "sfu_consumer_added" and self.sfu is not None:
             consumer = await self.sfu.consume(frame)
             self._count(f"{frame['participant_id']}:{frame['source']}", consumer.track)
-        elif kind == "call_muted":
+        elif kind == "call_muted" and self.obeys:
             await self._stop_mic()
-        elif kind == "call_removed":
+        elif kind == "call_removed" and self.obeys:
             await self._hang_up()
         elif kind == "sfu_reset" and self.sfu is not None:
             await self.sfu.close()

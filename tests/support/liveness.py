@@ -84,7 +84,12 @@ async def make_scene(change: str, node_a: str, node_b: str, *, people: int) -> S
     scene.ws["victim"] = await WsClient.connect(node_b, tokens["access_token"])
     callers = ["peer", "victim"] + (["owner"] if people == 3 else [])
     for name in callers:
-        scene.calls[name] = CallClient(scene.ws[name])
+        # The victim ignores being taken out or muted (it keeps sending), so what stops its media
+        # is the server (SFU) or the others' clients (P2P) — except a muted P2P victim, which is
+        # stopped by its own client at once while the call moves to the SFU (the switch keeps
+        # the old path until the new one plays).
+        obeys = name != "victim" or (change == "mute" and people == 2)
+        scene.calls[name] = CallClient(scene.ws[name], obeys=obeys)
         await scene.calls[name].join(voice["id"])
         if name == "victim":
             scene.victim_joined_at = time.monotonic()
@@ -103,8 +108,15 @@ async def _allocate(ice_servers: list[dict[str, Any]]) -> TurnClient:
 
 
 def victim_frames(scene: Scene, source: str = "camera") -> int:
+    """Frames of the victim's `source` that reached the peer."""
     victim_id = scene.calls["victim"].participant_id
     return sum(c.count for c in scene.calls["peer"].counters.get(f"{victim_id}:{source}", []))
+
+
+def frames_to_victim(scene: Scene) -> int:
+    """Frames of the peer's camera that reached the victim."""
+    peer_id = scene.calls["peer"].participant_id
+    return sum(c.count for c in scene.calls["victim"].counters.get(f"{peer_id}:camera", []))
 
 
 async def until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:

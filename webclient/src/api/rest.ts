@@ -110,12 +110,19 @@ export class Rest {
     throw failure;
   }
 
-  /** One refresh at a time. A refused refresh signs out; a network failure keeps the pair for
-   * a later try (and answers null). */
+  /** One refresh at a time, across this browser's tabs too (they share the stored pair, and a
+   * refresh token spent twice revokes the sign-in): a tab that finds the pair already renewed by
+   * another takes it. A refused refresh signs out; a network failure keeps the pair for a later
+   * try (and answers null). */
   refresh(): Promise<Tokens | null> {
     if (!this.refreshing) {
-      const refreshToken = this.tokens?.refresh_token;
-      this.refreshing = (async () => {
+      const run = async (): Promise<Tokens | null> => {
+        const stored = this.store.load();
+        if (stored && stored.refresh_token !== this.tokens?.refresh_token) {
+          this.setTokens(stored);
+          return this.tokens;
+        }
+        const refreshToken = this.tokens?.refresh_token;
         if (!refreshToken) return null;
         try {
           const pair = await this.request<TokenPair>("POST", "/api/auth/refresh", { refresh_token: refreshToken }, false);
@@ -125,7 +132,10 @@ export class Rest {
           if (error instanceof ApiError && error.status < 500 && this.tokens) this.setTokens(null);
           return null;
         }
-      })().finally(() => (this.refreshing = null));
+      };
+      const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+      this.refreshing = (locks ? locks.request("peershare-token-refresh", run) : run())
+        .finally(() => (this.refreshing = null));
     }
     return this.refreshing;
   }

@@ -136,3 +136,34 @@ describe("REST and a revoked sign-in", () => {
     expect(rest.current?.access_token).toBe("a2");
   });
 });
+
+describe("two tabs of one browser", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("a tab whose pair another tab already renewed takes that pair instead of spending the old token again", async () => {
+    const calls = fakeFetch({ "/api/auth/refresh": [pair(2)] });
+    const shared = memoryTokenStore({ access_token: "a1", refresh_token: "r1" });
+    const first = new Rest(shared);
+    const second = new Rest(shared);
+    await first.refresh();
+    await second.refresh();
+    expect(calls).toEqual(["/api/auth/refresh"]);
+    expect(second.current?.refresh_token).toBe("r2");
+    expect(second.signedIn).toBe(true);
+  });
+
+  it("refreshes one tab at a time when the browser has Web Locks", async () => {
+    const calls = fakeFetch({ "/api/auth/refresh": [pair(2)] });
+    let queue = Promise.resolve<unknown>(undefined);
+    vi.stubGlobal("navigator", { locks: { request: (_name: string, run: () => Promise<unknown>) => {
+      const turn = queue.then(run);
+      queue = turn.catch(() => undefined);
+      return turn;
+    } } });
+    const shared = memoryTokenStore({ access_token: "a1", refresh_token: "r1" });
+    const tabs = [new Rest(shared), new Rest(shared)];
+    await Promise.all(tabs.map((tab) => tab.refresh()));
+    expect(calls).toEqual(["/api/auth/refresh"]);
+    expect(tabs.map((tab) => tab.current?.refresh_token)).toEqual(["r2", "r2"]);
+  });
+});
