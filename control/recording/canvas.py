@@ -26,7 +26,7 @@ class Picture:
     @classmethod
     def of_frame(cls, frame: VideoFrame) -> Picture:
         """Views into a yuv420p frame's planes (valid as long as the frame is referenced)."""
-        planes = [np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, :p.width] for p in frame.planes]
+        planes = [np.frombuffer(memoryview(p), np.uint8).reshape(p.height, p.line_size)[:, :p.width] for p in frame.planes]
         return cls(planes[0], planes[1], planes[2])
 
 

@@ -8,7 +8,8 @@ JSON-line commands on stdin and answers in JSON lines on stdout:
     {"cmd": "pause" | "resume", "req": 3, "id": ...}        → {"event": "paused" | "resumed", ...}
     {"cmd": "stop", "req": 4}                               → {"event": "stopped", "req": 4, ...figures}
 and on its own: {"event": "ready"}, {"event": "tiles", "tiles": {id: [w, h]}} when the layout
-changes, {"event": "first_frame", "id": ...}, {"event": "failed", "reason": ...} (then it exits 1).
+changes, {"event": "size", "id": ..., "width": w, "height": h} when an input's first frame decodes
+and when its size changes, {"event": "failed", "reason": ...} (then it exits 1).
 
 On a fixed frame clock it draws the tiles of the video inputs into one canvas, mixes the audio
 inputs, and muxes both, raw, into one NUT stream on ffmpeg's stdin (see ffmpeg.encoder_args). The number of frames and
@@ -25,6 +26,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from dataclasses import fields
 from fractions import Fraction
 from pathlib import Path
@@ -143,13 +145,14 @@ class Compositor:
     def _on_frame(self, source: RtpInput, frame: av.VideoFrame | av.AudioFrame) -> None:
         if isinstance(frame, av.AudioFrame):
             # s16 packed: one plane of interleaved samples (mono is spread to both sides).
-            samples = frame.to_ndarray().reshape(-1, len(frame.layout.channels))
+            samples: np.ndarray = frame.to_ndarray().reshape(-1, len(frame.layout.channels))
             if samples.shape[1] != CHANNELS:
                 samples = np.repeat(samples[:, :1], CHANNELS, axis=1)
             self.mixer.push(source.spec.id, samples)
             return
-        if source.spec.id not in self.latest:
-            self.emit("first_frame", id=source.spec.id)
+        previous = self.latest.get(source.spec.id)
+        if previous is None or (previous.width, previous.height) != (frame.width, frame.height):
+            self.emit("size", id=source.spec.id, width=frame.width, height=frame.height)
         self.latest[source.spec.id] = frame
 
     # --- drawing ---
@@ -285,6 +288,7 @@ async def main(argv: list[str] | None = None) -> int:
     if encoder_exit.done() and (failure is None or isinstance(failure, EncoderGone)):
         compositor.emit("failed", reason=f"ffmpeg exited with {encoder_exit.result()}")
     else:
+        traceback.print_exception(failure, file=sys.stderr)  # the workdir's compositor.log
         compositor.emit("failed", reason=repr(failure))
     return 1
 

@@ -27,6 +27,9 @@ def encoder_args(quality: RecordingQuality, output: Path) -> list[str]:
         "-bufsize", str(2 * quality.video_bitrate), "-g", str(quality.fps), "-threads", "2",
         "-c:a", "aac", "-b:a", "128k",
         "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "1000000",
+        # Straight to the file: a still picture encodes to so little that a second's fragment
+        # would otherwise wait in ffmpeg's output buffer, and die with it.
+        "-flush_packets", "1",
         "-f", "mp4", str(output),
     ]
 
