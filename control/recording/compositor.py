@@ -21,35 +21,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import json
-import os
 import sys
 import time
 import traceback
 from dataclasses import fields
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 
-from control.childproc import ChildProcess
-from control.recording import ffmpeg, labels
+from control.recording import labels
 from control.recording.canvas import BACKGROUND, Canvas, Picture
 from control.recording.layout import Rect, TileInput, fit, tiles
+from control.recording.encoder import Encoder, EncoderGone
 from control.recording.mixer import CHANNELS, RATE, AudioMixer
 from control.recording.quality import RecordingQuality
 from control.recording.rtp_input import InputSpec, RtpInput
-
-_PIPE_SIZE = 1 << 20
-_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-
-
-class EncoderGone(Exception):
-    """ffmpeg closed its end of the pipe: it exited."""
-
 
 class _Tile:
     """What is drawn for one video input, to redraw only what changed."""
@@ -74,7 +63,7 @@ class Compositor:
         self.frames_written = 0
         self.frames_drawn = 0
         self.started = 0.0
-        self.encoder: ChildProcess | None = None
+        self.encoder: Encoder | None = None
         self._stopping = False
 
     # --- events out ---
@@ -87,32 +76,7 @@ class Compositor:
     # --- encoder ---
 
     def start_encoder(self) -> None:
-        read_end, write_end = os.pipe()
-        try:
-            fcntl.fcntl(write_end, _F_SETPIPE_SZ, _PIPE_SIZE)
-        except OSError:
-            pass  # a smaller pipe only means more, shorter writes
-        log = os.open(self.output.with_suffix(".ffmpeg.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            self.encoder = ChildProcess(ffmpeg.encoder_args(self.quality, self.output), fds={0: read_end, 2: log})
-        finally:
-            os.close(read_end)
-            os.close(log)
-        self._pipe = os.fdopen(write_end, "wb", buffering=_PIPE_SIZE)
-        self._container = av.open(self._pipe, "w", format="nut")
-        width, height = self.quality.size
-        self._video = self._container.add_stream("rawvideo", rate=self.quality.fps)
-        self._video.width, self._video.height, self._video.pix_fmt = width, height, "yuv420p"
-        self._audio = self._container.add_stream("pcm_s16le", rate=RATE, layout="stereo")
-
-    async def close_encoder(self) -> int:
-        try:
-            self._container.close()
-            self._pipe.close()  # EOF: ffmpeg writes its last fragment and exits
-        except (BrokenPipeError, av.FFmpegError):
-            pass  # it is gone already; its exit code says how
-        assert self.encoder is not None
-        return await self.encoder.wait()
+        self.encoder = Encoder(self.quality, self.output)
 
     # --- inputs ---
 
@@ -213,26 +177,22 @@ class Compositor:
 
     def _write_frame(self) -> None:
         fps, index = self.quality.fps, self.frames_written
-        frame = self.canvas.frame
-        frame.pts, frame.time_base = index, Fraction(1, fps)
-        first_sample = index * RATE // fps
-        pcm = self.mixer.pull((index + 1) * RATE // fps - first_sample)
-        sound = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="stereo")
-        sound.sample_rate, sound.pts, sound.time_base = RATE, first_sample, Fraction(1, RATE)
-        try:
-            self._container.mux(self._video.encode(frame))
-            self._container.mux(self._audio.encode(sound))
-        except (BrokenPipeError, av.FFmpegError) as exc:
-            raise EncoderGone from exc
+        samples = (index + 1) * RATE // fps - index * RATE // fps
+        assert self.encoder is not None
+        self.encoder.write(index, self.canvas.frame, self.mixer.pull(samples))
         self.frames_written += 1
 
     async def stop(self) -> dict[str, Any]:
         self._stopping = True
         for input_id in list(self.inputs):
             self.remove(input_id)
-        code = await self.close_encoder()
+        closing = time.monotonic()
+        assert self.encoder is not None
+        code = await self.encoder.close()
+        # drain_s: how far ffmpeg lagged behind (it encodes what it had queued before it exits).
         return {"ffmpeg_exit": code, "frames": self.frames_written, "frames_drawn": self.frames_drawn,
-                "duration": round(self.frames_written / self.quality.fps, 3)}
+                "duration": round(self.frames_written / self.quality.fps, 3),
+                "drain_s": round(time.monotonic() - closing, 3)}
 
 
 async def _commands(compositor: Compositor) -> None:
@@ -277,7 +237,7 @@ async def main(argv: list[str] | None = None) -> int:
     commands = asyncio.ensure_future(_commands(compositor))
     clock = asyncio.ensure_future(compositor.run_clock())
     assert compositor.encoder is not None
-    encoder_exit = asyncio.ensure_future(compositor.encoder.wait())
+    encoder_exit = asyncio.ensure_future(compositor.encoder.process.wait())
     # The clock ends when a stop begins; the stop ends with the commands.
     await asyncio.wait({commands, encoder_exit, clock}, return_when=asyncio.FIRST_COMPLETED)
     if clock.done() and clock.exception() is None:
