@@ -45,6 +45,7 @@ from control.sfu.router import Router, listen_ip  # noqa: E402
 from control.sfu.worker import Worker  # noqa: E402
 from media_worker import worker_binary  # noqa: E402
 from tests.media.rtp import opus_parameters  # noqa: E402
+from tests.support.rtp_sender import RtpSender  # noqa: E402
 from tests.support.webrtc import MovingPattern, Tone  # noqa: E402
 
 MEDIA_CODECS = [
@@ -83,23 +84,16 @@ async def encode_audio() -> list[bytes]:
     return [encoder.encode(await tone.recv())[0][0] for _ in range(50 * LOOP_SECONDS)]
 
 
-class Replay:
+class Replay(RtpSender):
     """Sends a clip (one SSRC per layer) or Opus packets to a comedia PlainTransport."""
 
     def __init__(self, address: tuple[str, int], payload_type: int, clock: int, layers: list[list[list[bytes]]],
                  fps: float) -> None:
-        self.address, self.payload_type, self.clock, self.layers, self.fps = address, payload_type, clock, layers, fps
+        super().__init__(address)
+        self.payload_type, self.clock, self.layers, self.fps = payload_type, clock, layers, fps
         self.ssrcs = [random.randint(10_000_000, 90_000_000) + i for i in range(len(layers))]
-        self._transport: asyncio.DatagramTransport | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-            asyncio.DatagramProtocol, remote_addr=self.address)
-        self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
-        assert self._transport is not None
         sequence, index, start = [random.randint(0, 30000) for _ in self.layers], 0, time.monotonic()
         while True:
             await asyncio.sleep(max(0.0, start + index / self.fps - time.monotonic()))
@@ -111,19 +105,12 @@ class Replay:
                                        timestamp=timestamp, ssrc=self.ssrcs[layer], payload=payload,
                                        marker=int(i == len(payloads) - 1))
                     sequence[layer] = (sequence[layer] + 1) % 65536
-                    self._transport.sendto(packet.serialize())
+                    self._send(packet.serialize())
                 if index % max(1, int(self.fps)) == 0:
                     info = RtcpSenderInfo(ntp_timestamp=current_ntp_time(), rtp_timestamp=timestamp,
                                           packet_count=index, octet_count=index * 1000)
-                    self._transport.sendto(bytes(RtcpSrPacket(ssrc=self.ssrcs[layer], sender_info=info)))
+                    self._send(bytes(RtcpSrPacket(ssrc=self.ssrcs[layer], sender_info=info)))
             index += 1
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        if self._transport is not None:
-            self._transport.close()
 
 
 async def publish(router: Router, replay_args: dict[str, Any], kind: str) -> tuple[Any, Replay]:
