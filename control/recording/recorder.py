@@ -62,14 +62,20 @@ class _Stream:
     producer_id: str
     transport: PlainTransport
     consumer: Consumer
-    frame_height: int | None = None
+    scales: list[float]  # of each spatial layer's size over the lowest's
+    # Heights of the lowest layer's pictures (the first to arrive) and of the tile, and the layer asked for.
+    base_height: int | None = None
     tile_height: int | None = None
+    layer: int = 0
 
 
-def _spatial_layers(consumer: Consumer) -> int:
-    """From the scalability mode the SFU gives a simulcast or SVC consumer ("S3T3", "L2T3")."""
-    mode = consumer.rtp_parameters["encodings"][0].get("scalabilityMode") or "S1T1"
-    return int(mode[1:mode.index("T")]) if "T" in mode else 1
+def _layer_scales(producer: Producer) -> list[float]:
+    """How much larger each spatial layer is than the lowest: the encodings' scaleResolutionDownBy,
+    or what browsers use without it (each layer twice the one below)."""
+    encodings = producer.rtp_parameters["encodings"]
+    downscales = [float(e.get("scaleResolutionDownBy") or 2 ** (len(encodings) - 1 - i))
+                  for i, e in enumerate(encodings)]
+    return [downscales[0] / d for d in downscales]
 
 
 async def finalize(intermediate: Path, final: Path) -> float | None:
@@ -213,7 +219,7 @@ class Recorder:
                              rtcp_address=(transport.tuple["localIp"], transport.tuple["localPort"]))
             added = await self._request("add", input=asdict(spec))
             await transport.connect(ip=self.listen_address, port=added["port"])
-            stream = _Stream(producer.id, transport, consumer)
+            stream = _Stream(producer.id, transport, consumer, _layer_scales(producer))
             self.streams[producer.id] = stream
             consumer.observer.on("pause", lambda: self._spawn(self._request("pause", id=producer.id)))
             consumer.observer.on("resume", lambda: self._spawn(self._request("resume", id=producer.id)))
@@ -236,24 +242,21 @@ class Recorder:
             await self._request("remove", id=producer_id)
 
     def _fit_layer(self, producer_id: str, *, tile_height: int | None = None, frame_height: int | None = None) -> None:
-        """Moves a simulcast consumer one layer up while its frames are smaller than the tile, and
-        one down while the next layer down (half the height) would still fill it."""
+        """Asks for the smallest simulcast layer whose pictures are (nearly) as tall as the tile.
+        Layer sizes are known from the lowest layer's, which the consumer starts with."""
         stream = self.streams.get(producer_id)
-        if stream is None or stream.consumer.type not in ("simulcast", "svc") or stream.consumer.closed:
+        if stream is None or stream.consumer.type != "simulcast" or stream.consumer.closed:
             return
         stream.tile_height = tile_height or stream.tile_height
-        stream.frame_height = frame_height or stream.frame_height
-        if stream.tile_height is None or stream.frame_height is None:
+        stream.base_height = stream.base_height or frame_height
+        if stream.tile_height is None or stream.base_height is None:
             return
-        layers = stream.consumer.current_layers or stream.consumer.preferred_layers or {}
-        spatial = int(layers.get("spatialLayer", 0))
-        if stream.frame_height < stream.tile_height * 0.8 and spatial < _spatial_layers(stream.consumer) - 1:
-            spatial += 1
-        elif stream.frame_height // 2 >= stream.tile_height * 0.9 and spatial > 0:
-            spatial -= 1
-        else:
-            return
-        self._spawn(stream.consumer.set_preferred_layers(spatial))
+        scales = stream.scales
+        layer = next((i for i, scale in enumerate(scales) if stream.base_height * scale >= stream.tile_height * 0.8),
+                     len(scales) - 1)
+        if layer != stream.layer:
+            stream.layer = layer
+            self._spawn(stream.consumer.set_preferred_layers(layer))
 
     # --- the end ---
 

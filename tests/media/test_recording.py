@@ -207,3 +207,41 @@ async def test_kill_9_of_ffmpeg_mid_recording_leaves_a_playable_mp4_of_what_was_
 async def test_kill_9_of_the_compositor_mid_recording_leaves_a_playable_mp4_of_what_was_recorded(
         router: Router, senders: dict[str, Sender], tmp_path: Path) -> None:
     await _record_then_kill(router, senders, tmp_path, "compositor")
+
+
+async def _current_layer_becomes(recorder: Recorder, producer: Producer, layer: int, timeout: float = 15) -> int | None:
+    deadline = time.monotonic() + timeout
+    current = None
+    while time.monotonic() < deadline:
+        current = (recorder.streams[producer.id].consumer.current_layers or {}).get("spatialLayer")
+        if current == layer:
+            break
+        await asyncio.sleep(0.1)
+    return current
+
+
+async def test_a_simulcast_camera_is_recorded_from_the_smallest_layer_that_fills_its_tile(
+        router: Router, tmp_path: Path) -> None:
+    from control.sfu.router import listen_ip
+    from tests.support.rtp_sender import SimulcastSender  # layers of 160×120, 320×240, 640×480
+
+    senders, producers = [], []
+    for _ in range(2):
+        ingest = await router.create_plain_transport(listen_ip=listen_ip("127.0.0.1"), comedia=True)
+        sender = SimulcastSender((ingest.tuple["localIp"], ingest.tuple["localPort"]))
+        producers.append(await ingest.produce(kind="video", rtp_parameters=sender.rtp_parameters()))
+        senders.append(sender)
+        await sender.start()
+    camera, screen = producers
+    recorder = Recorder(router, QUALITY, tmp_path)
+    await recorder.start()
+    try:
+        await recorder.add_stream(camera, "Ada", "camera")
+        assert await _current_layer_becomes(recorder, camera, 2) == 2  # alone: a 720-high tile
+        await recorder.add_stream(screen, "Ada's screen", "screen")
+        assert await _current_layer_becomes(recorder, screen, 2) == 2  # the 540-high large tile
+        assert await _current_layer_becomes(recorder, camera, 1) == 1  # a 180-high strip tile: 240 fills it
+    finally:
+        await recorder.stop()
+        for sender in senders:
+            await sender.stop()
