@@ -54,6 +54,12 @@ def mean_colour(picture: np.ndarray, rect: Rect, inset: float = 0.3) -> np.ndarr
     return patch.reshape(-1, 3).mean(axis=0)
 
 
+def median_colour(picture: np.ndarray, rect: Rect) -> np.ndarray:
+    """The typical RGB of a rectangle (the background, not the text on it)."""
+    patch = picture[rect.y:rect.y + rect.h, rect.x:rect.x + rect.w]
+    return np.median(patch.reshape(-1, 3), axis=0)
+
+
 def close_to(colour: np.ndarray, rgb: tuple[int, int, int], tolerance: float = 50) -> bool:
     return float(np.linalg.norm(colour - np.array(rgb))) < tolerance
 

@@ -15,6 +15,7 @@ from typing import AsyncIterator
 import numpy as np
 import pytest
 
+from control.recording.labels import PLACEHOLDER_BACKGROUND as PLACEHOLDER_GREY
 from control.recording.layout import Rect, TileInput, fit, tiles
 from control.recording.quality import RecordingQuality
 from control.recording.recorder import Recorder, finalize
@@ -24,6 +25,7 @@ from tests.media.recording_checks import (
     audio,
     close_to,
     mean_colour,
+    median_colour,
     pictures_at,
     probe,
     share_of_pixels_near,
@@ -107,7 +109,10 @@ async def test_a_three_party_call_with_a_screen_share_and_a_leave_records_to_one
         producer.close()
     await cy.client.close()  # ... and the recorder drops them on its own
     left_at = time.monotonic() - started
-    await _until(started + 18)
+    await _until(started + 16)
+    await bo.producers["camera"].pause()  # Bo turns his camera off: his tile shows his name instead
+    paused_at = time.monotonic() - started
+    await _until(started + 19)
     stopped_at = time.monotonic() - started
     finished = await recorder.stop()
 
@@ -126,9 +131,9 @@ async def test_a_three_party_call_with_a_screen_share_and_a_leave_records_to_one
                       (cy.producers["camera"].id, "camera"), (ada.producers["screen"].id, "screen")])
     after_leave = _layout([(ada.producers["camera"].id, "camera"), (bo.producers["camera"].id, "camera"),
                            (ada.producers["screen"].id, "screen")])
-    times = {"grid": 4.0, "shared": screen_at + 3.5, "after_leave": left_at + 3.5}
+    times = {"grid": 4.0, "shared": screen_at + 3.5, "after_leave": left_at + 3.0, "paused": paused_at + 2.0}
     pictures = pictures_at(finished.path, list(times.values()))
-    assert len(pictures) == 3
+    assert len(pictures) == 4
 
     def camera_colour(picture: np.ndarray, layout: dict[str, Rect], sender: Sender) -> np.ndarray:
         return mean_colour(picture, fit(*CAMERA, layout[sender.producers["camera"].id]))
@@ -152,6 +157,11 @@ async def test_a_three_party_call_with_a_screen_share_and_a_leave_records_to_one
         colour = camera_colour(picture, after_leave, sender)
         assert close_to(colour, sender.colour), (sender.name, colour)
     assert share_of_pixels_near(picture, cy.colour) < 0.001  # gone after the leave and the re-flow
+
+    picture = pictures[times["paused"]]
+    tile = after_leave[bo.producers["camera"].id]
+    assert close_to(median_colour(picture, tile), PLACEHOLDER_GREY, 10)
+    assert close_to(camera_colour(picture, after_leave, ada), ada.colour)
 
     for picture in pictures.values():
         assert share_of_pixels_near(picture, dee.colour) < 0.001  # declined: never in the file
