@@ -12,9 +12,9 @@ changes, {"event": "size", "id": ..., "width": w, "height": h} when an input's f
 and when its size changes, {"event": "failed", "reason": ...} (then it exits 1).
 
 On a fixed frame clock it draws the tiles of the video inputs into one canvas, mixes the audio
-inputs, and muxes both, raw, into one NUT stream on ffmpeg's stdin (see ffmpeg.encoder_args). The number of frames and
-samples written follows the wall clock: when it falls behind it repeats the last picture, so
-the file's duration is the recording's wall time and audio stays in step with video.
+inputs, and hands both, raw, to ffmpeg (encoder.py). The number of frames and samples written
+follows the wall clock: when it falls behind it repeats the last picture, so the file's
+duration is the recording's wall time and audio stays in step with video.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ import numpy as np
 
 from control.recording import labels
 from control.recording.canvas import BACKGROUND, Canvas, Picture
-from control.recording.layout import Rect, TileInput, fit, tiles
 from control.recording.encoder import Encoder, EncoderGone
+from control.recording.layout import Rect, TileInput, fit, tiles
 from control.recording.mixer import CHANNELS, RATE, AudioMixer
 from control.recording.quality import RecordingQuality
 from control.recording.rtp_input import InputSpec, RtpInput
+
 
 class _Tile:
     """What is drawn for one video input, to redraw only what changed."""
@@ -63,7 +64,7 @@ class Compositor:
         self.frames_written = 0
         self.frames_drawn = 0
         self.started = 0.0
-        self.encoder: Encoder | None = None
+        self.encoder = Encoder(quality, output)
         self._stopping = False
 
     # --- events out ---
@@ -72,11 +73,6 @@ class Compositor:
     def emit(event: str, **data: Any) -> None:
         sys.stdout.write(json.dumps({"event": event, **data}) + "\n")
         sys.stdout.flush()
-
-    # --- encoder ---
-
-    def start_encoder(self) -> None:
-        self.encoder = Encoder(self.quality, self.output)
 
     # --- inputs ---
 
@@ -178,7 +174,6 @@ class Compositor:
     def _write_frame(self) -> None:
         fps, index = self.quality.fps, self.frames_written
         samples = (index + 1) * RATE // fps - index * RATE // fps
-        assert self.encoder is not None
         self.encoder.write(index, self.canvas.frame, self.mixer.pull(samples))
         self.frames_written += 1
 
@@ -187,7 +182,6 @@ class Compositor:
         for input_id in list(self.inputs):
             self.remove(input_id)
         closing = time.monotonic()
-        assert self.encoder is not None
         code = await self.encoder.close()
         # drain_s: how far ffmpeg lagged behind (it encodes what it had queued before it exits).
         return {"ffmpeg_exit": code, "frames": self.frames_written, "frames_drawn": self.frames_drawn,
@@ -232,16 +226,14 @@ async def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quality = RecordingQuality(resolution=args.resolution, fps=args.fps, video_bitrate=args.video_bitrate)
     compositor = Compositor(quality, args.output, args.host)
-    compositor.start_encoder()
     compositor.emit("ready")
     commands = asyncio.ensure_future(_commands(compositor))
     clock = asyncio.ensure_future(compositor.run_clock())
-    assert compositor.encoder is not None
     encoder_exit = asyncio.ensure_future(compositor.encoder.process.wait())
-    # The clock ends when a stop begins; the stop ends with the commands.
     await asyncio.wait({commands, encoder_exit, clock}, return_when=asyncio.FIRST_COMPLETED)
     if clock.done() and clock.exception() is None:
-        await asyncio.wait({commands, encoder_exit}, return_when=asyncio.FIRST_COMPLETED)
+        # A stop began (the clock ends first): ffmpeg's exit is part of it, the commands end it.
+        await asyncio.wait({commands})
     if commands.done() and commands.exception() is None:
         return 0
     failure = next((t.exception() for t in (commands, clock) if t.done() and t.exception() is not None), None)

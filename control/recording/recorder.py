@@ -126,7 +126,6 @@ class Recorder:
         # The child runs the same `control` package as this node (a checkout, not an installed copy).
         source_root = str(Path(control.__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [source_root, os.environ.get("PYTHONPATH")]))}
-        width, height = self.quality.size
         args = [sys.executable, "-m", "control.recording.compositor", "--output", str(self.intermediate),
                 "--resolution", self.quality.resolution, "--fps", str(self.quality.fps),
                 "--video-bitrate", str(self.quality.video_bitrate), "--host", self.listen_address]
@@ -145,9 +144,15 @@ class Recorder:
         log.info("recording_started", workdir=str(self.workdir), pid=self._process.pid, **self.quality.to_json())
 
     def _spawn(self, coroutine: Any) -> None:
+        """Runs a background step of this recording (it ends with stop()); a failure is logged."""
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("recording_step_failed", workdir=str(self.workdir), error=repr(task.exception()))
 
     async def _request(self, cmd: str, **fields: Any) -> dict[str, Any]:
         if self.failure is not None or self._commands is None:
@@ -200,7 +205,10 @@ class Recorder:
     # --- streams ---
 
     async def add_stream(self, producer: Producer, label: str, role: StreamRole) -> None:
-        """Records the producer from now on; a camera's simulcast is served in the layer that fits its tile."""
+        """Records the producer from now on (once: adding it again changes nothing); a camera's
+        simulcast is served in the layer that fits its tile."""
+        if producer.id in self.streams:
+            return
         transport = await self.router.create_plain_transport(listen_ip=listen_ip(self.listen_address),
                                                              rtcp_mux=True, comedia=False)
         try:
