@@ -4,7 +4,7 @@ Participants are replayed, pre-encoded media (a camera in VP8 simulcast 320×180
 at 30 fps, an Opus tone; or a 1920×1080 screen share), sent as plain RTP into a real worker's
 router, so the senders cost next to nothing. Per scenario it prints:
   cpu_s_per_min     CPU-seconds of the compositor and its ffmpeg per recorded minute (from /proc)
-  cores             the same as a share of one core
+  cores             the same as a share of one core (and split: compositor_cores, ffmpeg_cores)
   fresh_frames      share of output frames composited on time (the rest repeat the last picture
                     because the compositor fell behind its clock): 1.0 means it kept up
   realtime_factor   recorded duration / (wall time from start until ffmpeg wrote the last frame)
@@ -177,9 +177,11 @@ async def scenario(name: str, seconds: float, one_core: bool, workdir: Path) -> 
         await asyncio.sleep(3)  # layers settle, decoders warm up
         if one_core:
             pin_to_one_core(pids)
-        cpu_before, wall_before = cpu_seconds(pids), time.monotonic()
+        before, wall_before = [cpu_seconds([pid]) for pid in pids], time.monotonic()
         await asyncio.sleep(seconds)
-        cpu, wall = cpu_seconds(pids) - cpu_before, time.monotonic() - wall_before
+        (compositor_cpu, ffmpeg_cpu), wall = ([cpu_seconds([pid]) - b for pid, b in zip(pids, before)],
+                                              time.monotonic() - wall_before)
+        cpu = compositor_cpu + ffmpeg_cpu
         stop_at = time.monotonic()
         finished = await recorder.stop()
         stop_to_file = time.monotonic() - stop_at
@@ -187,6 +189,7 @@ async def scenario(name: str, seconds: float, one_core: bool, workdir: Path) -> 
         emit(bench="recording", scenario=name, resolution=quality.resolution, fps=quality.fps,
              participants=cameras, screen_share=screen, one_core=one_core, measured_s=round(wall, 1),
              cpu_s_per_min=round(cpu / wall * 60, 1), cores=round(cpu / wall, 2),
+             compositor_cores=round(compositor_cpu / wall, 2), ffmpeg_cores=round(ffmpeg_cpu / wall, 2),
              fresh_frames=round(figures["frames_drawn"] / figures["frames"], 3),
              realtime_factor=round(figures["duration"] / (stop_at - started + figures["drain_s"]), 3),
              stop_to_file_s=round(stop_to_file, 2), duration_s=finished.duration,

@@ -51,13 +51,15 @@ def mean_colour(picture: np.ndarray, rect: Rect, inset: float = 0.3) -> np.ndarr
     """The mean RGB of the middle of a rectangle (away from edges and the name label)."""
     dx, dy = int(rect.w * inset), int(rect.h * inset)
     patch = picture[rect.y + dy:rect.y + rect.h - dy, rect.x + dx:rect.x + rect.w - dx]
-    return patch.reshape(-1, 3).mean(axis=0)
+    result: np.ndarray = patch.reshape(-1, 3).mean(axis=0)
+    return result
 
 
 def median_colour(picture: np.ndarray, rect: Rect) -> np.ndarray:
     """The typical RGB of a rectangle (the background, not the text on it)."""
     patch = picture[rect.y:rect.y + rect.h, rect.x:rect.x + rect.w]
-    return np.median(patch.reshape(-1, 3), axis=0)
+    result: np.ndarray = np.median(patch.reshape(-1, 3), axis=0)
+    return result
 
 
 def close_to(colour: np.ndarray, rgb: tuple[int, int, int], tolerance: float = 50) -> bool:

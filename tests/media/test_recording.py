@@ -255,3 +255,25 @@ async def test_a_simulcast_camera_is_recorded_from_the_smallest_layer_that_fills
         await recorder.stop()
         for sender in senders:
             await sender.stop()
+
+
+async def test_an_h264_camera_is_recorded_like_a_vp8_one(router: Router, tmp_path: Path) -> None:
+    orange = (240, 140, 20)
+    camera = StillImage.solid(orange, *CAMERA)
+    client = SfuClient(DirectServer(router), [camera])
+    recorder = Recorder(router, QUALITY, tmp_path)
+    try:
+        await client.load()
+        h264 = next(c for c in client.device.rtpCapabilities.codecs if c.mimeType.lower() == "video/h264")
+        producer = router.producers[(await client.produce(camera, codec=h264)).id]
+        assert producer.rtp_parameters["codecs"][0]["mimeType"].lower() == "video/h264"
+        await recorder.start()
+        await recorder.add_stream(producer, "Ada", "camera")
+        await asyncio.sleep(6)  # the recording's length: nothing to wait for
+        finished = await recorder.stop()
+    finally:
+        await client.close()
+    assert finished.duration is not None
+    picture = pictures_at(finished.path, [finished.duration - 1.5])[finished.duration - 1.5]
+    tile = _layout([(producer.id, "camera")])[producer.id]
+    assert close_to(mean_colour(picture, fit(*CAMERA, tile)), orange)

@@ -22,7 +22,8 @@ def test_nothing_to_mix_is_silence_of_the_asked_length() -> None:
 
 def test_inputs_are_summed_once_each_has_prebuffered() -> None:
     mixer = AudioMixer()
-    mixer.add("a"), mixer.add("b")
+    mixer.add("a")
+    mixer.add("b")
     mixer.push("a", _constant(1000, PREBUFFER))
     mixer.push("b", _constant(200, PREBUFFER - 1))  # not yet playing
     assert set(_pulled(mixer, 100).ravel()) == {1000}
