@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,3 +278,56 @@ async def test_an_h264_camera_is_recorded_like_a_vp8_one(router: Router, tmp_pat
     picture = pictures_at(finished.path, [finished.duration - 1.5])[finished.duration - 1.5]
     tile = _layout([(producer.id, "camera")])[producer.id]
     assert close_to(mean_colour(picture, fit(*CAMERA, tile)), orange)
+
+
+_NODE = """
+import asyncio, sys
+from pathlib import Path
+from control.recording.recorder import Recorder
+from control.sfu.worker import Worker
+from media_worker import worker_binary
+from tests.media.conftest import MEDIA_CODECS
+from tests.media.test_recording import QUALITY
+
+async def main():
+    worker = await Worker.spawn(worker_binary())
+    router = await worker.create_router([dict(c) for c in MEDIA_CODECS])
+    recorder = Recorder(router, QUALITY, Path(sys.argv[1]))
+    await recorder.start()
+    print("compositor", recorder.pid, flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_kill_9_of_the_node_takes_its_recorder_along_and_leaves_a_playable_mp4(tmp_path: Path) -> None:
+    node = await asyncio.create_subprocess_exec(sys.executable, "-c", _NODE, str(tmp_path),
+                                                stdout=asyncio.subprocess.PIPE, env=os.environ.copy())
+    try:
+        assert node.stdout is not None
+        compositor = int(await asyncio.wait_for(_line_after(node.stdout, b"compositor "), 20))
+        ffmpeg = int(Path(f"/proc/{compositor}/task/{compositor}/children").read_text().split()[0])
+        await asyncio.sleep(6)  # what gets recorded (no inputs: a black picture and silence)
+    finally:
+        node.kill()
+        await node.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in (compositor, ffmpeg)):
+        assert time.monotonic() < deadline, "the compositor or its ffmpeg outlived the node"
+        await asyncio.sleep(0.1)
+    duration = await finalize(tmp_path / "recording.part.mp4", tmp_path / "rescued.mp4")
+    assert duration is not None and duration > 4.0, duration
+
+
+async def _line_after(stream: asyncio.StreamReader, prefix: bytes) -> bytes:
+    while not (line := await stream.readline()).startswith(prefix):
+        assert line, "the node ended before it said so"
+    return line[len(prefix):]
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "Z"
