@@ -63,9 +63,8 @@ class _Stream:
     transport: PlainTransport
     consumer: Consumer
     scales: list[float]  # of each spatial layer's size over the lowest's
-    # Heights of the lowest layer's pictures (the first to arrive) and of the tile, and the layer asked for.
+    # Height of the lowest layer's pictures (the first to arrive), and the layer asked for.
     base_height: int | None = None
-    tile_height: int | None = None
     layer: int = 0
 
 
@@ -102,6 +101,7 @@ class Recorder:
         self.observer = Emitter()
         self.streams: dict[str, _Stream] = {}
         self.figures: dict[str, Any] = {}  # the compositor's counts at stop
+        self._tile_heights: dict[str, int] = {}  # the compositor's latest layout
         self._process: ChildProcess | None = None
         self._commands: asyncio.WriteTransport | None = None
         self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
@@ -177,8 +177,9 @@ class Recorder:
             elif kind == "ready" and self._ready is not None and not self._ready.done():
                 self._ready.set_result(None)
             elif kind == "tiles":
-                for producer_id, (_, h) in event["tiles"].items():
-                    self._fit_layer(producer_id, tile_height=h)
+                self._tile_heights = {producer_id: h for producer_id, (_, h) in event["tiles"].items()}
+                for producer_id in self._tile_heights:
+                    self._fit_layer(producer_id)
             elif kind == "size":
                 self._fit_layer(event["id"], frame_height=event["height"])
             elif kind == "failed":
@@ -249,18 +250,18 @@ class Recorder:
         if self.failure is None and not self._stopping:
             await self._request("remove", id=producer_id)
 
-    def _fit_layer(self, producer_id: str, *, tile_height: int | None = None, frame_height: int | None = None) -> None:
+    def _fit_layer(self, producer_id: str, *, frame_height: int | None = None) -> None:
         """Asks for the smallest simulcast layer whose pictures are (nearly) as tall as the tile.
         Layer sizes are known from the lowest layer's, which the consumer starts with."""
         stream = self.streams.get(producer_id)
         if stream is None or stream.consumer.type != "simulcast" or stream.consumer.closed:
             return
-        stream.tile_height = tile_height or stream.tile_height
         stream.base_height = stream.base_height or frame_height
-        if stream.tile_height is None or stream.base_height is None:
+        tile_height = self._tile_heights.get(producer_id)
+        if tile_height is None or stream.base_height is None:
             return
         scales = stream.scales
-        layer = next((i for i, scale in enumerate(scales) if stream.base_height * scale >= stream.tile_height * 0.8),
+        layer = next((i for i, scale in enumerate(scales) if stream.base_height * scale >= tile_height * 0.8),
                      len(scales) - 1)
         if layer != stream.layer:
             stream.layer = layer
