@@ -19,9 +19,38 @@ LAYERS = ((160, 120, 80_000), (320, 240, 200_000), (640, 480, 450_000))
 PAYLOAD_TYPE = 96
 
 
-class SimulcastSender:
-    def __init__(self, address: tuple[str, int], fps: int = 15, *, noise: bool = False) -> None:
+class RtpSender:
+    """Sends what `_run` makes from one UDP socket to `address` (a comedia PlainTransport)."""
+
+    def __init__(self, address: tuple[str, int]) -> None:
         self.address = address
+        self._transport: asyncio.DatagramTransport | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._transport, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                                 remote_addr=self.address)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+    def _send(self, data: bytes) -> None:
+        assert self._transport is not None
+        self._transport.sendto(data)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._transport is not None:
+            self._transport.close()
+
+
+class SimulcastSender(RtpSender):
+    def __init__(self, address: tuple[str, int], fps: int = 15, *, noise: bool = False) -> None:
+        super().__init__(address)
         self.fps = fps
         self.ssrcs = [random.randint(10_000_000, 90_000_000) + i for i in range(len(LAYERS))]
         self._sources = [MovingPattern(w, h, fps, noise=noise) for w, h, _ in LAYERS]
@@ -32,8 +61,6 @@ class SimulcastSender:
             self._encoders.append(encoder)
         self._sequence = [random.randint(0, 30000) for _ in LAYERS]
         self._sent = [(0, 0) for _ in LAYERS]  # packets and octets per layer, for sender reports
-        self._transport: asyncio.DatagramTransport | None = None
-        self._task: asyncio.Task[None] | None = None
 
     def rtp_parameters(self) -> dict[str, Any]:
         return {
@@ -42,12 +69,6 @@ class SimulcastSender:
             "encodings": [{"ssrc": ssrc} for ssrc in self.ssrcs],
             "rtcp": {"cname": "simulcast-sender"},
         }
-
-    async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._transport, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
-                                                                 remote_addr=self.address)
-        self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
         frame_index = 0
@@ -73,14 +94,3 @@ class SimulcastSender:
                                           packet_count=self._sent[layer][0], octet_count=self._sent[layer][1])
                     self._send(bytes(RtcpSrPacket(ssrc=ssrc, sender_info=info)))
             frame_index += 1
-
-    def _send(self, data: bytes) -> None:
-        assert self._transport is not None
-        self._transport.sendto(data)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        if self._transport is not None:
-            self._transport.close()

@@ -64,14 +64,41 @@ class MovingPattern(MediaStreamTrack):
         return self.frame_at(self._count - 1)
 
 
+class StillImage(MediaStreamTrack):
+    """A video source that shows one picture (an RGB array), e.g. a solid colour a test can find."""
+
+    kind = "video"
+
+    def __init__(self, image: np.ndarray, fps: int = 15) -> None:
+        super().__init__()
+        self.image, self.fps = image, fps
+        self._count = 0
+        self._start: float | None = None
+
+    @classmethod
+    def solid(cls, rgb: tuple[int, int, int], width: int = 320, height: int = 240, fps: int = 15) -> StillImage:
+        return cls(np.full((height, width, 3), rgb, np.uint8), fps)
+
+    async def recv(self) -> VideoFrame:
+        if self._start is None:
+            self._start = time.monotonic()
+        await asyncio.sleep(max(0.0, self._start + self._count / self.fps - time.monotonic()))
+        frame = VideoFrame.from_ndarray(self.image, format="rgb24")
+        frame.pts = int(self._count * VIDEO_CLOCK / self.fps)
+        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+        self._count += 1
+        return frame
+
+
 class Tone(MediaStreamTrack):
-    """An audio source: a 440 Hz tone in 20 ms frames."""
+    """An audio source: a tone (440 Hz unless told) in 20 ms frames."""
 
     kind = "audio"
 
-    def __init__(self, rate: int = 48_000) -> None:
+    def __init__(self, rate: int = 48_000, frequency: float = 440) -> None:
         super().__init__()
         self.rate = rate
+        self.frequency = frequency
         self._samples = 0
         self._start: float | None = None
 
@@ -82,7 +109,7 @@ class Tone(MediaStreamTrack):
         due = self._start + self._samples / self.rate
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         t = (np.arange(per_frame) + self._samples) / self.rate
-        pcm = (np.sin(2 * math.pi * 440 * t) * 8000).astype(np.int16).reshape(1, -1)
+        pcm = (np.sin(2 * math.pi * self.frequency * t) * 8000).astype(np.int16).reshape(1, -1)
         frame = AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
         frame.sample_rate = self.rate
         frame.pts = self._samples
