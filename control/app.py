@@ -42,6 +42,7 @@ from control.proxies import TrustedProxies
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.gateway import Realtime
 from control.recording.archive import Archive
+from control.recording.service import RecordingService
 from control.recording.retention import Retention
 from control.recording.storage import open_storage
 from control.rights import Rights
@@ -129,6 +130,10 @@ def build_app(settings: Settings) -> Starlette:
             retention = Retention(archive, settings.recording_retention_interval_s)
             await retention.start()
             stack.push_async_callback(retention.close)
+            # Closed before the SFU: captures are filed while their rooms still stand.
+            recording = RecordingService(db, realtime, sfu, call_service, archive, settings)
+            await recording.start()
+            stack.push_async_callback(recording.close)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.services = Services(
                 settings=settings,
@@ -143,6 +148,7 @@ def build_app(settings: Settings) -> Starlette:
                 calls=call_service,
                 sfu=sfu,
                 archive=archive,
+                recording=recording,
             )
             log.info("peershare_started", host=settings.host, port=settings.port,
                      database="external" if settings.database_url else "embedded",

@@ -14,6 +14,7 @@ from control.proxies import TrustedProxies
 from control.ratelimit import RateLimiter
 from control.realtime.gateway import Realtime
 from control.recording.archive import Archive
+from control.recording.service import RecordingService
 from control.rights import Rights
 from control.settings import Settings
 from control.store.postgres import Database
@@ -34,3 +35,4 @@ class Services:
     calls: CallService
     sfu: SfuService
     archive: Archive
+    recording: RecordingService

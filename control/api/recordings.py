@@ -58,3 +58,17 @@ async def recording_media(ctx: Context, query: MediaQuery) -> Response:
     first, last = found.part
     headers |= {"Content-Range": f"bytes {first}-{last}/{found.size}", "Content-Length": str(last - first + 1)}
     return StreamingResponse(found.chunks, status_code=206, media_type="video/mp4", headers=headers)
+
+
+@router.post("/api/channels/{channel_id}/call/recording",
+             summary="Start recording the channel's call (moderators; everyone in it is asked to consent)",
+             response=RecordingOut, status=201, errors=(PermissionDenied, Conflict))
+async def start_call_recording(ctx: Context) -> RecordingOut:
+    return await ctx.services.recording.begin(ctx.principal, channel_id=ctx.path_id("channel_id"))
+
+
+@router.delete("/api/channels/{channel_id}/call/recording",
+               summary="Stop recording the channel's call; the MP4 reaches the archive moments later",
+               response=RecordingOut, errors=(PermissionDenied, Conflict))
+async def stop_call_recording(ctx: Context) -> RecordingOut:
+    return await ctx.services.recording.end(ctx.principal, channel_id=ctx.path_id("channel_id"))

@@ -17,6 +17,9 @@ from schemas.signaling import (
     JoinCall,
     LeaveCall,
     P2PSignal,
+    RecordingConsent,
+    RecordingStart,
+    RecordingStop,
     Ping,
     ReportMediaPath,
     ReportQuality,
@@ -86,6 +89,13 @@ async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
             return None
         case CallMute() | CallUnmute():
             await services.calls.mute(principal, frame.user_id, muted=isinstance(frame, CallMute))
+            return None
+        case RecordingStart():
+            return dump(await services.recording.begin(principal, session_id=session.session_id))
+        case RecordingStop():
+            return dump(await services.recording.end(principal, session_id=session.session_id))
+        case RecordingConsent():
+            await services.recording.consent(principal, session.session_id, frame.recording_id, frame.accept)
             return None
         case TurnCredentials():
             return dump(await services.calls.turn_credentials(principal, session.session_id))

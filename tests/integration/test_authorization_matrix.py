@@ -32,6 +32,7 @@ class World:
     # A finished recording of the voice channel, and a play link to it made for the member.
     recording_id: str
     media_token: str
+    voice_channel_id: str
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def make_world(api: Api, people: dict[str, User], server: RunningServer, privacy
                                source=placeholder_file(server.settings.data_dir))
     link = people["member"].api.post(f"/api/recordings/{recording}/link").json()["url"]
     return World(group["id"], channel, group["invite"]["code"], people["target"].id, people["banned"].id, apis,
-                 recording, parse_qs(urlparse(link).query)["token"][0])
+                 recording, parse_qs(urlparse(link).query)["token"][0], voice)
 
 
 def both(**statuses: int) -> dict[str, int]:
@@ -137,12 +138,18 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     # The link is the credential, whoever holds it; whose rights count is the person it was made
     # for (the member here), re-checked at every use (test_recordings_archive.py cuts them).
     ("GET", "/api/recordings/{recording_id}/media?token={media_token}", None, EVERYONE),
+    # Recording a call takes MANAGE_RECORDINGS first; this world's voice channel has no call, so
+    # those who may are told there is none (test_call_recording.py records real calls).
+    ("POST", "/api/channels/{voice_channel_id}/call/recording", None,
+     both(owner=404, moderator=404, member=403, guest=403, outsider=404, anonymous=401)),
+    ("DELETE", "/api/channels/{voice_channel_id}/call/recording", None,
+     both(owner=404, moderator=404, member=403, guest=403, outsider=404, anonymous=401)),
 ]
 
 
 def test_the_matrix_covers_every_route() -> None:
     covered = {(method, path.split("?")[0].replace("{invite_code}", "{code}").replace("{target_id}", "{user_id}")
-               .replace("{banned_id}", "{user_id}"))
+               .replace("{banned_id}", "{user_id}").replace("{voice_channel_id}", "{channel_id}"))
                for method, path, _, _ in MATRIX}
     assert covered == {(e.method, e.path) for e in ENDPOINTS}
 

@@ -1,0 +1,204 @@
+"""Recording calls end to end on real nodes: a moderator starts and stops, everyone is asked,
+those who decline are left out, the indicator reaches the channel, the MP4 lands in the archive;
+a P2P call moves to the SFU for it; a node killed mid-recording files what it had on restart."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from control.settings import Settings
+from tests.conftest import TEST_DATABASE_URL
+from tests.integration.test_calls import voice_channel
+from tests.support.api import Api, GroupWithMembers, make_group_with_members
+from tests.support.call_client import CallClient
+from tests.support.nodes import NodeProcess
+from tests.support.server import RunningServer
+from tests.support.ws import WsClient
+
+
+async def until(condition: Any, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.1)
+
+
+def ffprobe_streams(path: Path) -> tuple[set[str], float]:
+    import json
+    import subprocess
+
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name:format=duration", "-of", "json",
+                          str(path)], capture_output=True, text=True, check=True).stdout
+    probe = json.loads(out)
+    return {s["codec_name"] for s in probe["streams"]}, float(probe["format"]["duration"])
+
+
+async def download(api: Api, recording_id: str, dest: Path) -> Path:
+    link = api.post(f"/api/recordings/{recording_id}/link").json()["url"]
+    dest.write_bytes(httpx.get(link, follow_redirects=True, timeout=30).content)
+    return dest
+
+
+class Call:
+    """Everyone of a group in its voice channel, connected to `url`, media flowing."""
+
+    def __init__(self, group: GroupWithMembers, url: str) -> None:
+        self.group, self.url = group, url
+        self.people = [group.owner, *group.members]
+        self.sockets: list[WsClient] = []
+        self.clients: list[CallClient] = []
+
+    async def join(self, first: int = 0, until: int | None = None) -> None:
+        """People [first:until] of the group join."""
+        for person in self.people[first:until]:
+            ws = await WsClient.connect(self.url, person.tokens["access_token"])
+            client = CallClient(ws)
+            self.sockets.append(ws)
+            self.clients.append(client)
+            await client.join(voice_channel(self.group))
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.close()
+        for ws in self.sockets:
+            await ws.close()
+
+
+async def test_a_moderator_records_a_call_with_consent_and_it_lands_in_the_archive(
+        server: RunningServer, tmp_path: Path) -> None:
+    group = make_group_with_members(Api(server.url), n=2)
+    call = Call(group, server.url)
+    try:
+        await call.join()
+        owner, accepting, declining = call.sockets
+        refused = await accepting.request("recording_start")
+        assert refused["code"] == "permission_denied"
+        started = await owner.ok("recording_start")
+        recording_id = started["id"]
+        assert (await owner.request("recording_start"))["code"] == "recording_in_progress"
+        for ws in (accepting, declining):
+            asked = await ws.next_push("recording_consent_request", timeout=5)
+            assert asked["recording"]["recording_id"] == recording_id
+            indicator = await ws.seen("recording_state", since=0, timeout=5, channel_id=voice_channel(group))
+            assert indicator["recording"]["recording_id"] == recording_id
+        await accepting.ok("recording_consent", recording_id=recording_id, accept=True)
+        await declining.ok("recording_consent", recording_id=recording_id, accept=False)
+        # The host taps exactly the consenting people's streams: the starter's and the accepting one's.
+        call_id = uuid.UUID(call.clients[0].joined["call_id"])
+        service = server.app.state.services.recording
+        consenting = {call.clients[0].participant_id, call.clients[1].participant_id}
+
+        async def tapped() -> bool:
+            capture = service._captures.get(call_id)  # noqa: SLF001 (what the host records, per stream)
+            if capture is None:
+                return False
+            room = capture.room
+            owners = {str(peer.participant_id) for peer in room.peers.values()
+                      for producer in peer.producers.values() if producer.id in capture.recorder.streams}
+            return owners == consenting and len(capture.recorder.streams) == 4
+
+        await until(tapped, timeout=20, what="the consenting people's four streams in the recording")
+        began = time.monotonic()
+        await asyncio.sleep(6)
+        stopped = await owner.ok("recording_stop")
+        recorded_s = time.monotonic() - began
+        assert stopped["state"] in ("finalizing", "ready")
+        ready = await owner.next_push("notification", timeout=20, kind="recording_ready")
+        assert ready["recording_id"] == recording_id
+        await owner.seen("recording_state", since=0, timeout=5, reason="stopped")
+        meta = group.owner.api.get(f"/api/recordings/{recording_id}").json()
+        assert meta["state"] == "ready" and meta["size_bytes"] > 10_000
+        consents = {p["user_id"]: p["consent"] for p in meta["participants"]}
+        assert consents == {group.owner.id: "accepted", group.members[0].id: "accepted",
+                            group.members[1].id: "declined"}
+        codecs, duration = ffprobe_streams(await download(group.members[0].api, recording_id, tmp_path / "r.mp4"))
+        assert codecs == {"h264", "aac"}
+        assert recorded_s - 1 <= duration <= recorded_s + 6  # from the first tapped frame to the stop
+    finally:
+        await call.close()
+
+
+async def test_a_recorded_pair_moves_to_the_sfu_and_back_when_the_recording_stops(server: RunningServer) -> None:
+    group = make_group_with_members(Api(server.url), n=1)
+    call = Call(group, server.url)
+    try:
+        await call.join()
+        owner, member = call.sockets
+        assert call.clients[0].joined["mode"] in ("p2p", "sfu")
+        await owner.ok("recording_start")
+        for ws in (owner, member):
+            await ws.seen("call_mode", since=0, timeout=5, mode="sfu")
+        before = len(owner.history)
+        await owner.ok("recording_stop")
+        for ws in (owner, member):
+            await ws.seen("call_mode", since=before if ws is owner else 0, timeout=5, mode="p2p")
+    finally:
+        await call.close()
+
+
+async def test_someone_joining_a_recorded_call_is_asked_and_a_rejoin_keeps_the_answer(server: RunningServer) -> None:
+    group = make_group_with_members(Api(server.url), n=1)
+    call = Call(group, server.url)
+    try:
+        await call.join(0, 1)
+        owner = call.sockets[0]
+        recording_id = (await owner.ok("recording_start"))["id"]
+        await call.join(1)  # the member joins now
+        member = call.sockets[-1]
+        joined = call.clients[-1].joined
+        assert joined["recording"]["recording_id"] == recording_id
+        await member.next_push("recording_consent_request", timeout=5)
+        await member.ok("recording_consent", recording_id=recording_id, accept=True)
+        await member.ok("leave_call")
+        again = await member.ok("join_call", channel_id=voice_channel(group))
+        assert again["recording"]["recording_id"] == recording_id
+        await member.no_push("recording_consent_request", within=1)
+        await owner.ok("recording_stop")
+    finally:
+        await call.close()
+
+
+@pytest.fixture
+def node_process(base_settings: Settings, tmp_path: Path) -> Iterator[dict[str, str]]:
+    yield {"DATABASE_URL": TEST_DATABASE_URL, "DATABASE_SCHEMA": base_settings.database_schema,
+           "JWT_SECRET": base_settings.jwt_secret, "AUTH_RATE_LIMIT": "100000", "LOG_LEVEL": "warning",
+           "TURN_MODE": "off", "MEDIA_WORKERS": "1", "PEERSHARE_DATA": str(tmp_path / "data")}
+
+
+async def test_a_node_killed_mid_recording_files_what_it_recorded_when_it_starts_again(
+        node_process: dict[str, str], tmp_path: Path) -> None:
+    node = NodeProcess(node_process).start()
+    try:
+        group = make_group_with_members(Api(node.url), n=2)
+        call = Call(group, node.url)
+        await call.join()
+        owner = call.sockets[0]
+        recording_id = (await owner.ok("recording_start"))["id"]
+        for ws in call.sockets[1:]:
+            await ws.ok("recording_consent", recording_id=recording_id, accept=True)
+        await asyncio.sleep(8)
+        node.kill()
+        await call.close()
+    finally:
+        node.kill()
+    again = NodeProcess(node_process).start()
+    try:
+        api = Api(again.url, group.owner.tokens["access_token"])
+
+        async def filed() -> bool:
+            return bool(api.get(f"/api/recordings/{recording_id}").json()["state"] == "ready")
+
+        await until(filed, timeout=30, what="the dead node's recording to be filed")
+        meta = api.get(f"/api/recordings/{recording_id}").json()
+        assert meta["note"] == "node_restarted"
+        codecs, duration = ffprobe_streams(await download(api, recording_id, tmp_path / "kept.mp4"))
+        assert codecs == {"h264", "aac"} and duration >= 3
+    finally:
+        again.stop()
