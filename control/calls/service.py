@@ -227,6 +227,7 @@ class CallService:
         mode = mode_for(len(roster), recorded or any(restricted(p) for p in roster))
         if not roster:
             await calls.end_call(conn, call)
+            await recordings.end_uncaptured(conn, call["id"])
         elif mode.value != call["mode"]:
             await calls.set_mode(conn, call, mode.value)
         return roster, mode

@@ -103,6 +103,13 @@ async def live_of_call(conn: asyncpg.Connection, call_id: uuid.UUID) -> Recordin
     return _row(record) if record is not None else None
 
 
+async def end_uncaptured(conn: asyncpg.Connection, call_id: uuid.UUID) -> None:
+    """The call ended before any node captured its recording (no media ever reached the SFU)."""
+    await conn.execute(
+        "UPDATE recordings SET state = 'failed', stopped_at = now(), note = 'nothing_recorded'"
+        " WHERE call_id = $1 AND state = 'recording' AND node = ''", call_id)
+
+
 async def set_node(conn: asyncpg.Connection, recording_id: uuid.UUID, node: str) -> None:
     """The node capturing the recording (the host of the call's SFU room)."""
     await conn.execute("UPDATE recordings SET node = $2 WHERE id = $1", recording_id, node)

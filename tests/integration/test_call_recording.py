@@ -202,3 +202,21 @@ async def test_a_node_killed_mid_recording_files_what_it_recorded_when_it_starts
         assert codecs == {"h264", "aac"} and duration >= 3
     finally:
         again.stop()
+
+
+async def test_a_recording_that_never_captured_anything_fails_when_stopped_or_when_the_call_ends(
+        server: RunningServer) -> None:
+    """Nobody set up media (no SFU room): nothing to file, and the archive says so."""
+    group = make_group_with_members(Api(server.url), n=0)
+    owner = await WsClient.connect(server.url, group.owner.tokens["access_token"])
+    try:
+        await owner.ok("join_call", channel_id=voice_channel(group))
+        stopped_id = (await owner.ok("recording_start"))["id"]
+        await owner.ok("recording_stop")
+        ended_id = (await owner.ok("recording_start"))["id"]
+        await owner.ok("leave_call")
+        for recording_id in (stopped_id, ended_id):
+            meta = group.owner.api.get(f"/api/recordings/{recording_id}").json()
+            assert (meta["state"], meta["note"]) == ("failed", "nothing_recorded"), meta
+    finally:
+        await owner.close()
