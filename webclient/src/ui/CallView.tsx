@@ -5,7 +5,7 @@ import type { ChannelOut } from "../api/protocol.gen";
 import type { CallSession, RemoteParticipant } from "../calls/callSession";
 import { SOURCES, type Source } from "../calls/p2p";
 import { canModerate, type State } from "../state/store";
-import { formatRemaining, removalMessage, toggleCamera, toggleMic, toggleScreen } from "./callControls";
+import { formatClock, removalMessage, toggleCamera, toggleMic, toggleScreen } from "./callControls";
 import { nameOf } from "./Workspace";
 import { SpeakerIcon } from "./Icons";
 
@@ -158,7 +158,7 @@ function Countdown({ deadline }: { deadline: number }) {
   const left = deadline - now;
   return (
     <>
-      <span className="countdown" role="timer" aria-label="Call time left">Time left: {formatRemaining(left)}</span>
+      <span className="countdown" role="timer" aria-label="Call time left">Time left: {formatClock(left)}</span>
       <span className="visually-hidden" role="status">{left <= 60_000 ? "Less than a minute of call time left." : ""}</span>
     </>
   );
