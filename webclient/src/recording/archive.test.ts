@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RecordingOut } from "../api/protocol.gen";
 import { recordingsSearch } from "../api/rest";
-import { archiveQuery, consentSummary, formatBytes, linkStale, NO_FILTERS } from "./archive";
+import { archiveQuery, consentSummary, formatBytes, NO_FILTERS } from "./archive";
 
 const person = (display_name: string, consent: "pending" | "accepted" | "declined") => ({ user_id: display_name, display_name, consent, decided_at: null });
 
@@ -27,12 +27,5 @@ describe("the recordings archive", () => {
     const recording = { participants: [person("Ana", "accepted"), person("Cy", "declined"), person("Bo", "accepted"), person("Di", "pending")] } as RecordingOut;
     expect(consentSummary(recording)).toBe("Ana, Bo (declined: Cy; not answered: Di)");
     expect(consentSummary({ participants: [person("Cy", "declined")] } as RecordingOut)).toBe("Nobody recorded (declined: Cy)");
-  });
-
-  it("asks for a new play link when there is none or it is about to expire", () => {
-    const now = Date.parse("2026-01-01T12:00:00Z");
-    expect(linkStale(null, now)).toBe(true);
-    expect(linkStale("2026-01-01T12:00:04Z", now)).toBe(true);
-    expect(linkStale("2026-01-01T12:15:00Z", now)).toBe(false);
   });
 });

@@ -57,8 +57,3 @@ export function consentSummary(recording: RecordingOut): string {
     .filter(Boolean);
   return `${accepted.join(", ") || "Nobody recorded"}${left.length ? ` (${left.join("; ")})` : ""}`;
 }
-
-/** Whether a fresh play link is needed: none yet, or the one held expires within `marginMs`. */
-export function linkStale(expiresAt: string | null, now: number, marginMs = 5_000): boolean {
-  return expiresAt === null || Date.parse(expiresAt) - now <= marginMs;
-}
