@@ -29,8 +29,15 @@ export function useArchive(rest: Rest, groupId: string, filters: ArchiveFilters,
       current = false;
       clearTimeout(timer);
     };
-    // `query` names the filters exactly; the object itself is new at every render.
-  }, [rest, groupId, query, dispatch]); // eslint-disable-line react-hooks/exhaustive-deps
+    // `query` names the filters exactly (the object itself is new at every render).
+  }, [rest, groupId, query, dispatch]);
+
+  // A recording I started was filed meanwhile: its row here turns from "being saved" to ready.
+  const filed = state.recordingToasts.find((t) => t.groupId === groupId)?.recordingId;
+  useEffect(() => {
+    if (!filed) return;
+    rest.getRecording(filed).then((recording) => dispatch({ type: "recording_saved", recording })).catch(() => {});
+  }, [rest, filed, dispatch]);
 
   const archive = state.archive?.groupId === groupId && state.archive.query === query ? state.archive : null;
   const cursor = archive?.nextCursor ?? null;
