@@ -3,7 +3,7 @@
 import type {
   BanOut, ChannelCreate, ChannelOut, ChannelPatch, GroupCreate, GroupCreated, GroupOut, GroupPatch, InviteAccepted,
   InviteCreate, InviteOut, InvitePreview, MeOut, MemberPage, MembersBulk, MembersBulkOut, MessagePage, PendingInviteOut,
-  RoleName, TokenPair,
+  RecordingLink, RecordingOut, RecordingPage, RecordingsQuery, RoleName, TokenPair,
 } from "./protocol.gen";
 
 export class ApiError extends Error {
@@ -209,4 +209,21 @@ export class Rest {
     this.request<MessagePage>("GET", `/api/channels/${channelId}/messages?${new URLSearchParams({
       limit: "50", ...(before !== undefined ? { before: String(before) } : {}),
     })}`);
+
+  // --- the recordings archive ---
+
+  listRecordings = (groupId: string, query: RecordingsQuery) =>
+    this.request<RecordingPage>("GET", `/api/groups/${groupId}/recordings?${recordingsSearch(query)}`);
+  getRecording = (id: string) => this.request<RecordingOut>("GET", `/api/recordings/${id}`);
+  renameRecording = (id: string, title: string) => this.request<RecordingOut>("PATCH", `/api/recordings/${id}`, { title });
+  deleteRecording = (id: string) => this.request<void>("DELETE", `/api/recordings/${id}`);
+  /** A link that plays or downloads the MP4 until `expires_at`. */
+  recordingLink = (id: string) => this.request<RecordingLink>("POST", `/api/recordings/${id}/link`);
+}
+
+/** The archive's query string: only the filters that are set, in a fixed order (the string also
+ * names the query in the store, so equal filters give equal strings). */
+export function recordingsSearch(query: RecordingsQuery): string {
+  const entries = Object.entries(query).filter(([, value]) => value !== null && value !== undefined && value !== "");
+  return new URLSearchParams(entries.sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, String(v)])).toString();
 }

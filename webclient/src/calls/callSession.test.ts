@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CallJoined, CallParticipant } from "../api/protocol.gen";
 import { fakeGateway, fakeStream, fakeTrack } from "../testing/fakes";
 import { CallSession, MUTED_BY_MODERATOR, TURN_RETRY_MS } from "./callSession";
-import { turnRenewalDelayMs } from "./retry";
+import { renewalDelayMs } from "./retry";
 
 const T0 = Date.parse("2026-01-01T12:00:00Z");
 const MINUTE = 60_000;
@@ -103,11 +103,11 @@ describe("TURN renewal", () => {
   afterEach(() => vi.useRealTimers());
 
   it("asks 2 minutes before expiry, or at 80 % of a lifetime too short for that", () => {
-    expect(turnRenewalDelayMs(at(T0 + 60 * MINUTE), T0)).toBe(58 * MINUTE);
-    expect(turnRenewalDelayMs(at(T0 + 5 * MINUTE), T0)).toBe(4 * MINUTE);
-    expect(turnRenewalDelayMs(at(T0 + MINUTE), T0)).toBe(0.8 * MINUTE);
-    expect(turnRenewalDelayMs(at(T0 - MINUTE), T0)).toBe(0);
-    expect(turnRenewalDelayMs(null, T0)).toBeNull();
+    expect(renewalDelayMs(at(T0 + 60 * MINUTE), T0)).toBe(58 * MINUTE);
+    expect(renewalDelayMs(at(T0 + 5 * MINUTE), T0)).toBe(4 * MINUTE);
+    expect(renewalDelayMs(at(T0 + MINUTE), T0)).toBe(0.8 * MINUTE);
+    expect(renewalDelayMs(at(T0 - MINUTE), T0)).toBe(0);
+    expect(renewalDelayMs(null, T0)).toBeNull();
   });
 
   it("renews before the credentials expire, then again before the new ones do, until the call ends", async () => {
@@ -142,5 +142,27 @@ describe("TURN renewal", () => {
     await vi.advanceTimersByTimeAsync(60 * MINUTE);
     expect(gateway.sent("turn_credentials")).toHaveLength(2);
     await call.leave();
+  });
+});
+
+describe("a call's recording", () => {
+  it("passes each join reply on, so the indicator learns the call is recorded", async () => {
+    const recording = { recording_id: "r1", started_by: "u-mod", started_at: "" };
+    const gateway = fakeGateway({ join_call: () => joined({ recording }) });
+    const call = new CallSession(gateway, "voice", null, ["join_call"]);
+    const seen: unknown[] = [];
+    call.onJoined((reply) => seen.push(reply.recording));
+    await call.join();
+    expect(seen).toEqual([recording]);
+  });
+
+  it("starts, stops and answers consent through signaling", async () => {
+    const { call, gateway } = await inCall();
+    await call.startRecording();
+    await call.answerRecording("r1", false);
+    await call.stopRecording();
+    expect(gateway.requests.map((r) => r.type).filter((t) => String(t).startsWith("recording"))).toEqual(
+      ["recording_start", "recording_consent", "recording_stop"]);
+    expect(gateway.sent("recording_consent")[0]).toMatchObject({ recording_id: "r1", accept: false });
   });
 });

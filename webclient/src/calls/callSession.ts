@@ -6,11 +6,11 @@
 // a moderator mute), and TURN credentials are renewed before they expire.
 import type { Gateway, Push } from "../api/gateway";
 import type {
-  CallJoined, CallMode, CallParticipant, CallPermissions, ChannelPermissionName, IceServer, TurnCredentialsOut,
+  CallJoined, CallMode, CallParticipant, CallPermissions, ChannelPermissionName, IceServer, RecordingOut, TurnCredentialsOut,
 } from "../api/protocol.gen";
 import type { Quality } from "./layers";
 import { P2PLink, SOURCES, type PathEvents, type Source } from "./p2p";
-import { turnRenewalDelayMs, waitUntil } from "./retry";
+import { renewalDelayMs, waitUntil } from "./retry";
 import { SfuLink } from "./sfu";
 
 export type CallStatus = "connecting" | "connected" | "reconnecting" | "ended";
@@ -57,6 +57,7 @@ export class CallSession {
   private qualities = new Map<string, Quality>();
   private levels = new Map<string, number>();
   private listeners = new Set<() => void>();
+  private joinedListeners = new Set<(joined: CallJoined) => void>();
   private unsubscribe: (() => void)[] = [];
   /** What the channel lets me send; shared with the P2P link, and changed in place by call_permissions. */
   private readonly allowed: Set<Source>;
@@ -80,6 +81,12 @@ export class CallSession {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Each join reply, the first and every resume's (it says whether the call is being recorded). */
+  onJoined(listener: (joined: CallJoined) => void): () => void {
+    this.joinedListeners.add(listener);
+    return () => this.joinedListeners.delete(listener);
   }
 
   private changed(): void {
@@ -133,6 +140,7 @@ export class CallSession {
 
   /** What a join (or resume) reply says: the roster, my lasting mute, my time left, TURN servers. */
   private async adopt(joined: CallJoined): Promise<void> {
+    for (const listener of this.joinedListeners) listener(joined);
     this.deadline = joined.time_limit_s === null ? null : Date.now() + joined.time_limit_s * 1000;
     this.applyIceServers(joined.ice_servers, joined.ice_servers_expire_at);
     await this.applyRoster(joined.participants);
@@ -177,7 +185,7 @@ export class CallSession {
     this.iceServers = servers;
     this.p2p?.updateIceServers(servers);
     void this.sfu?.updateIceServers(servers).catch((error) => console.warn("ICE servers not updated", error));
-    this.scheduleTurnRenewal(expiresAt, turnRenewalDelayMs(expiresAt, Date.now()));
+    this.scheduleTurnRenewal(expiresAt, renewalDelayMs(expiresAt, Date.now()));
   }
 
   private scheduleTurnRenewal(expiresAt: string | null, delay: number | null): void {
@@ -395,6 +403,21 @@ export class CallSession {
   /** A moderator's action on another participant (the server checks rank and rights). */
   async moderate(action: "call_mute" | "call_unmute" | "call_kick", userId: string): Promise<void> {
     await this.gateway.request({ type: action, user_id: userId });
+  }
+
+  // --- recording (moderators start and stop; everyone answers the consent request) ---
+
+  startRecording(): Promise<RecordingOut> {
+    return this.gateway.request<RecordingOut>({ type: "recording_start" });
+  }
+
+  stopRecording(): Promise<RecordingOut> {
+    return this.gateway.request<RecordingOut>({ type: "recording_stop" });
+  }
+
+  /** Declining keeps me in the call and my media out of the file; the answer may change later. */
+  async answerRecording(recordingId: string, accept: boolean): Promise<void> {
+    await this.gateway.request({ type: "recording_consent", recording_id: recordingId, accept });
   }
 
   async leave(): Promise<void> {

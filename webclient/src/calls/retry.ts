@@ -22,11 +22,12 @@ export function framesDecoded(stats: RTCStatsReport): number {
   return frames;
 }
 
-/** Ask for new TURN credentials 2 minutes before they expire, or, when that leaves too little of
- * a short lifetime, at 80 % of what is left; null when they do not expire. */
-export const TURN_RENEW_BEFORE_MS = 120_000;
-export function turnRenewalDelayMs(expiresAt: string | null, now: number): number | null {
+/** Renew something that expires (TURN credentials, a recording's play link) 2 minutes before it
+ * does, or, when that leaves too little of a short lifetime, at 80 % of what is left; null when it
+ * does not expire. */
+export const RENEW_BEFORE_MS = 120_000;
+export function renewalDelayMs(expiresAt: string | null, now: number): number | null {
   if (!expiresAt) return null;
   const left = Date.parse(expiresAt) - now;
-  return Math.max(0, left - TURN_RENEW_BEFORE_MS, 0.8 * left);
+  return Math.max(0, left - RENEW_BEFORE_MS, 0.8 * left);
 }

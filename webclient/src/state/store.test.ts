@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { MessageOut, Welcome } from "../api/protocol.gen";
-import { canModerate, channelsOf, voiceOccupants, initialState, mentionedNames, presenceIn, reduce, roleIn, TYPING_SHOWN_MS, type State } from "./store";
+import type { CallRecordingState, MessageOut, RecordingInfo, RecordingOut, Welcome } from "../api/protocol.gen";
+import { canManageRecordings, canModerate, channelsOf, recordingAnnouncement, voiceOccupants, initialState, mentionedNames, presenceIn, reduce, roleIn, TYPING_SHOWN_MS, type State } from "./store";
 
 const me = { id: "u-me", username: "me", display_name: "Me", email: null, email_verified: false, avatar_url: null, is_guest: false, guest_group_id: null };
 const group = { id: "g1", name: "Team", description: "", privacy: "private" as const, member_limit: 50, owner_id: "u-me", member_count: 2, my_role: "owner" as const, created_at: "",
@@ -142,5 +142,105 @@ describe("the store", () => {
 
   it("finds @mentions the way the server does", () => {
     expect(mentionedNames("hi @alice and @bob.k, not mail@example.com")).toEqual(["alice", "bob.k"]);
+  });
+});
+
+const info = (id: string, by: string | null = "u-mod"): RecordingInfo => ({ recording_id: id, started_by: by, started_at: "2026-01-01T12:00:00Z" });
+const recState = (recording: RecordingInfo | null, reason: CallRecordingState["reason"] = null): CallRecordingState => ({
+  type: "recording_state", group_id: "g1", channel_id: "voice", recording, reason,
+});
+const consentRequest = (recording: RecordingInfo, channel_id = "voice") => ({ type: "recording_consent_request" as const, channel_id, recording });
+const recorded = (id: string, title = id): RecordingOut => ({
+  id, group_id: "g1", channel_id: "voice", call_id: "c", title, state: "ready", started_by: "u-mod", stopped_by: "u-mod",
+  started_at: "", stopped_at: "", duration_s: 60, size_bytes: 1000, quality: {}, note: "", participants: [],
+});
+const page = (ids: string[], next: string | null) => ({ recordings: ids.map((id) => recorded(id)), next_cursor: next });
+
+describe("recording in the store", () => {
+  it("knows which channel's call is recorded from pushes and from my join reply", () => {
+    let state = reduce(ready(), { type: "push", now: 0, push: recState(info("r1")) });
+    expect(state.recordings.voice?.recording_id).toBe("r1");
+    state = reduce(state, { type: "push", now: 0, push: recState(null, "stopped") });
+    expect(state.recordings).toEqual({});
+    state = reduce(state, { type: "call_joined", channelId: "voice", recording: info("r2") });
+    expect(state.recordings.voice?.recording_id).toBe("r2");
+    // The join reply is the truth for my call: a stop I missed while away is caught up.
+    state = reduce(state, { type: "call_joined", channelId: "voice", recording: null });
+    expect(state.recordings.voice).toBeUndefined();
+  });
+
+  it("queues consent requests once each, oldest first, until answered or the recording stops", () => {
+    let state = reduce(ready(), { type: "push", now: 0, push: consentRequest(info("r1")) });
+    state = reduce(state, { type: "push", now: 0, push: consentRequest(info("r1")) });
+    state = reduce(state, { type: "push", now: 0, push: consentRequest(info("r2"), "voice2") });
+    expect(state.consentPrompts.map((p) => p.recording.recording_id)).toEqual(["r1", "r2"]);
+    expect(state.myConsent).toEqual({ r1: "pending", r2: "pending" });
+    expect(state.recordings.voice?.recording_id).toBe("r1");
+    state = reduce(state, { type: "consent", recordingId: "r1", consent: "declined" });
+    expect(state.consentPrompts.map((p) => p.recording.recording_id)).toEqual(["r2"]);
+    expect(state.myConsent.r1).toBe("declined");
+    state = reduce(state, { type: "push", now: 0, push: { ...recState(null, "call_ended"), channel_id: "voice2" } });
+    expect(state.consentPrompts).toEqual([]);
+  });
+
+  it("drops a call's consent prompt when I leave it, and keeps my answer when I change it", () => {
+    let state = reduce(ready(), { type: "push", now: 0, push: consentRequest(info("r1")) });
+    state = reduce(state, { type: "call_left", channelId: "voice" });
+    expect(state.consentPrompts).toEqual([]);
+    state = reduce(state, { type: "consent", recordingId: "r1", consent: "declined" });
+    state = reduce(state, { type: "consent", recordingId: "r1", consent: "accepted" });
+    expect(state.myConsent.r1).toBe("accepted");
+  });
+
+  it("appends the archive's next pages once each, and starts over for another query", () => {
+    let state = reduce(ready(), { type: "archive_page", groupId: "g1", query: "", cursor: null, page: page(["c", "b"], "k1") });
+    // A recording filed between the two pages pushed "b" onto the second page too.
+    state = reduce(state, { type: "archive_page", groupId: "g1", query: "", cursor: "k1", page: page(["b", "a"], null) });
+    expect(state.archive?.recordings.map((r) => r.id)).toEqual(["c", "b", "a"]);
+    expect(state.archive?.nextCursor).toBeNull();
+    state = reduce(state, { type: "archive_page", groupId: "g1", query: "q=x", cursor: null, page: page(["b"], null) });
+    expect(state.archive?.recordings.map((r) => r.id)).toEqual(["b"]);
+    // A late "load more" answer for a query no longer shown does not mix in.
+    state = reduce(state, { type: "archive_page", groupId: "g1", query: "", cursor: "k1", page: page(["a"], null) });
+    expect(state.archive?.recordings.map((r) => r.id)).toEqual(["a"]);
+    expect(state.archive?.query).toBe("");
+  });
+
+  it("renames and deletes recordings in the archive shown", () => {
+    let state = reduce(ready(), { type: "archive_page", groupId: "g1", query: "", cursor: null, page: page(["b", "a"], null) });
+    state = reduce(state, { type: "recording_saved", recording: recorded("a", "Standup") });
+    state = reduce(state, { type: "recording_deleted", recordingId: "b" });
+    expect(state.archive?.recordings.map((r) => [r.id, r.title])).toEqual([["a", "Standup"]]);
+  });
+
+  it("shows a toast when a recording I started is ready or failed, until dismissed", () => {
+    const notice = (kind: "recording_ready" | "recording_failed", recording_id: string) => ({
+      type: "notification" as const, kind, group_id: "g1", channel_id: "voice", from_user_id: "u-me",
+      invite_code: null, message_id: null, voice_channel_id: null, text: "", recording_id,
+    });
+    let state = reduce(ready(), { type: "push", now: 0, push: notice("recording_ready", "r1") });
+    state = reduce(state, { type: "push", now: 0, push: notice("recording_failed", "r2") });
+    expect(state.recordingToasts.map((t) => [t.recordingId, t.ready])).toEqual([["r2", false], ["r1", true]]);
+    state = reduce(state, { type: "recording_toast_dismissed", recordingId: "r2" });
+    expect(state.recordingToasts.map((t) => t.recordingId)).toEqual(["r1"]);
+  });
+
+  it("words the indicator's announcements, with who started it and why it stopped", () => {
+    let state = reduce(ready(), { type: "members", groupId: "g1", members: [member("u-mod", "moderator")] });
+    expect(recordingAnnouncement(state, recState(info("r1")))).toBe("Recording started in voice by u-mod.");
+    expect(recordingAnnouncement(state, recState(info("r1", "u-me")))).toBe("Recording started in voice by you.");
+    expect(recordingAnnouncement(state, recState(null, "stopped"))).toBeNull();
+    state = reduce(state, { type: "push", now: 0, push: recState(info("r1")) });
+    expect(recordingAnnouncement(state, recState(info("r1")))).toBeNull();
+    expect(recordingAnnouncement(state, recState(null, "stopped"))).toBe("Recording stopped in voice: a moderator stopped it.");
+    expect(recordingAnnouncement(state, recState(null, "call_ended"))).toBe("Recording stopped in voice: the call ended.");
+    expect(recordingAnnouncement(state, recState(null, "host_lost"))).toBe(
+      "Recording stopped in voice: the server recording it went away; what was recorded so far is kept.");
+    expect(recordingAnnouncement(state, recState(null, "failed"))).toBe("Recording stopped in voice: it failed.");
+  });
+
+  it("lets owners and moderators manage recordings, not members", () => {
+    const as = (my_role: "owner" | "moderator" | "member") => ({ ...ready(), groups: { g1: { ...group, my_role } } });
+    expect(["owner", "moderator", "member"].map((r) => canManageRecordings(as(r as "owner"), "g1"))).toEqual([true, true, false]);
   });
 });

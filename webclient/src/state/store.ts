@@ -1,8 +1,8 @@
 // What the client knows, rebuilt from the welcome and kept current by pushes: a pure reducer,
 // so every rule about it is unit tested without a DOM.
 import type {
-  CallState, ChannelOut, GroupOut, MemberOut, MessageOut, Notification, PendingInviteOut, PresenceOut, RoleName, UserOut,
-  Welcome,
+  CallRecordingState, CallState, ChannelOut, ConsentName, GroupOut, MemberOut, MessageOut, Notification, PendingInviteOut,
+  PresenceOut, RecordingInfo, RecordingOut, RecordingPage, RoleName, UserOut, Welcome,
 } from "../api/protocol.gen";
 import type { GatewayStatus, Push } from "../api/gateway";
 
@@ -30,6 +30,37 @@ export interface State {
   activeChannel: string | null;
   /** Display names of the people I share a group with, as far as loaded. */
   names: Record<string, string>;
+  /** Voice channel → the recording running in its call (absent: not recorded), from
+   * recording_state pushes and my own join reply. */
+  recordings: Record<string, RecordingInfo>;
+  /** Recordings that asked for my consent and wait for my answer, oldest first (one at a time on screen). */
+  consentPrompts: ConsentPrompt[];
+  /** Recording → what I answered (or "pending" while asked). */
+  myConsent: Record<string, ConsentName>;
+  /** The archive page on screen: one query's recordings, newest first, and where the next page starts. */
+  archive: Archive | null;
+  /** "Your recording is ready / failed" notices, newest first, until dismissed. */
+  recordingToasts: RecordingToast[];
+}
+
+export interface ConsentPrompt {
+  channelId: string;
+  recording: RecordingInfo;
+}
+
+export interface Archive {
+  groupId: string;
+  /** The query (filters) these pages answer; a page for another query replaces them. */
+  query: string;
+  recordings: RecordingOut[];
+  nextCursor: string | null;
+}
+
+export interface RecordingToast {
+  recordingId: string;
+  groupId: string;
+  channelId: string | null;
+  ready: boolean;
 }
 
 export interface Invitation {
@@ -43,6 +74,7 @@ export interface Invitation {
 export const initialState: State = {
   me: null, status: "connecting", groups: {}, channels: {}, messages: {}, historyComplete: {}, presence: {}, roles: {},
   invitations: [], calls: {}, typing: {}, unread: {}, notifications: [], activeChannel: null, names: {},
+  recordings: {}, consentPrompts: [], myConsent: {}, archive: null, recordingToasts: [],
 };
 
 export type Action =
@@ -57,7 +89,17 @@ export type Action =
   | { type: "typing_expired"; now: number }
   | { type: "members"; groupId: string; members: MemberOut[] }
   | { type: "pending_invites"; invites: PendingInviteOut[] }
-  | { type: "invite_answered"; code: string };
+  | { type: "invite_answered"; code: string }
+  /** My join (or resume) reply: whether the call I am in is being recorded. */
+  | { type: "call_joined"; channelId: string; recording: RecordingInfo | null }
+  | { type: "call_left"; channelId: string }
+  /** What I answered (or the server says I answered) to a recording's consent request. */
+  | { type: "consent"; recordingId: string; consent: ConsentName }
+  /** A page of the archive: `cursor` null is the first page of `query`, anything else follows the pages shown. */
+  | { type: "archive_page"; groupId: string; query: string; cursor: string | null; page: RecordingPage }
+  | { type: "recording_saved"; recording: RecordingOut }
+  | { type: "recording_deleted"; recordingId: string }
+  | { type: "recording_toast_dismissed"; recordingId: string };
 
 export const TYPING_SHOWN_MS = 6_000;
 
@@ -143,9 +185,52 @@ export function reduce(state: State, action: Action): State {
         typing: Object.fromEntries(Object.entries(state.typing).map(([channel, users]) =>
           [channel, without(users, (_, at) => action.now - at > TYPING_SHOWN_MS)])),
       };
+    case "call_joined":
+      return setRecording(state, action.channelId, action.recording);
+    case "call_left":
+      return { ...state, consentPrompts: state.consentPrompts.filter((p) => p.channelId !== action.channelId) };
+    case "consent":
+      return {
+        ...state, myConsent: { ...state.myConsent, [action.recordingId]: action.consent },
+        consentPrompts: action.consent === "pending"
+          ? state.consentPrompts : state.consentPrompts.filter((p) => p.recording.recording_id !== action.recordingId),
+      };
+    case "archive_page":
+      return { ...state, archive: mergeArchive(state.archive, action) };
+    case "recording_saved":
+      return state.archive
+        ? { ...state, archive: { ...state.archive, recordings: state.archive.recordings.map((r) => r.id === action.recording.id ? action.recording : r) } }
+        : state;
+    case "recording_deleted":
+      return {
+        ...state,
+        archive: state.archive && { ...state.archive, recordings: state.archive.recordings.filter((r) => r.id !== action.recordingId) },
+        recordingToasts: state.recordingToasts.filter((t) => t.recordingId !== action.recordingId),
+      };
+    case "recording_toast_dismissed":
+      return { ...state, recordingToasts: state.recordingToasts.filter((t) => t.recordingId !== action.recordingId) };
     case "push":
       return applyPush(state, action.push, action.now);
   }
+}
+
+/** A channel's call starts or stops being recorded: a stopped recording's prompt is moot. */
+function setRecording(state: State, channelId: string, recording: RecordingInfo | null): State {
+  if (recording) return { ...state, recordings: { ...state.recordings, [channelId]: recording } };
+  return {
+    ...state, recordings: without(state.recordings, (id) => id === channelId),
+    consentPrompts: state.consentPrompts.filter((p) => p.channelId !== channelId),
+  };
+}
+
+/** The first page of a query replaces what is shown; a later page is appended, each recording
+ * once (a recording started between two pages shifts the rest down, so a page may repeat one). */
+function mergeArchive(current: Archive | null, page: Extract<Action, { type: "archive_page" }>): Archive {
+  const same = current && current.groupId === page.groupId && current.query === page.query;
+  const shown = same && page.cursor !== null ? current.recordings : [];
+  const fresh = new Map(page.page.recordings.map((r) => [r.id, r]));
+  const recordings = [...shown.map((r) => fresh.get(r.id) ?? r), ...page.page.recordings.filter((r) => !shown.some((s) => s.id === r.id))];
+  return { groupId: page.groupId, query: page.query, recordings, nextCursor: page.page.next_cursor };
 }
 
 function applyPush(state: State, push: Push, now: number): State {
@@ -178,7 +263,13 @@ function applyPush(state: State, push: Push, now: number): State {
           invitations: addInvitations(state.invitations, [{ code: push.invite_code, groupId: push.group_id, groupName: null, fromUserId: push.from_user_id }]),
         };
       }
-      return { ...state, notifications: [push, ...state.notifications].slice(0, 50) };
+      return {
+        ...state, notifications: [push, ...state.notifications].slice(0, 50),
+        recordingToasts: (push.kind === "recording_ready" || push.kind === "recording_failed") && push.recording_id
+          ? [{ recordingId: push.recording_id, groupId: push.group_id, channelId: push.channel_id, ready: push.kind === "recording_ready" },
+             ...state.recordingToasts.filter((t) => t.recordingId !== push.recording_id)]
+          : state.recordingToasts,
+      };
     case "group_joined": {
       const joined = reduce(state, { type: "group_added", group: push.group.group, channels: push.group.channels });
       return { ...joined, invitations: state.invitations.filter((i) => i.groupId !== push.group.group.id) };
@@ -213,6 +304,18 @@ function applyPush(state: State, push: Push, now: number): State {
       return push.participants.length
         ? { ...state, calls: { ...state.calls, [push.channel_id]: push } }
         : { ...state, calls: without(state.calls, (id) => id === push.channel_id) };
+    case "recording_state":
+      return setRecording(state, push.channel_id, push.recording);
+    case "recording_consent_request": {
+      // The server asks only while it has no answer from me (a join, or an answer lost in a drop).
+      const id = push.recording.recording_id;
+      if (state.consentPrompts.some((p) => p.recording.recording_id === id)) return state;
+      return {
+        ...setRecording(state, push.channel_id, push.recording),
+        myConsent: { ...state.myConsent, [id]: "pending" },
+        consentPrompts: [...state.consentPrompts, { channelId: push.channel_id, recording: push.recording }],
+      };
+    }
     default:
       return state;
   }
@@ -261,4 +364,31 @@ export function channelsOf(state: State, groupId: string): ChannelOut[] {
 /** @user mentions in a message body, as the server recognises them. */
 export function mentionedNames(body: string): string[] {
   return [...body.matchAll(/(?:^|\s)@([A-Za-z0-9_.-]{1,32})/g)].map((m) => m[1]);
+}
+
+/** Owners and moderators manage recordings (MANAGE_RECORDINGS): start, stop, rename, delete. */
+export function canManageRecordings(state: State, groupId: string): boolean {
+  const role = state.groups[groupId]?.my_role;
+  return role === "owner" || role === "moderator";
+}
+
+const END_REASONS: Record<NonNullable<CallRecordingState["reason"]>, string> = {
+  stopped: "a moderator stopped it",
+  call_ended: "the call ended",
+  host_lost: "the server recording it went away; what was recorded so far is kept",
+  failed: "it failed",
+};
+
+/** What a screen reader hears when a channel's call starts or stops being recorded, given the
+ * state before the push; null when nothing changed (a repeated push). */
+export function recordingAnnouncement(before: State, push: CallRecordingState): string | null {
+  const channel = before.channels[push.channel_id]?.name ?? "a call";
+  const was = before.recordings[push.channel_id];
+  if (push.recording) {
+    if (was?.recording_id === push.recording.recording_id) return null;
+    const by = push.recording.started_by ? ` by ${push.recording.started_by === before.me?.id ? "you" : before.names[push.recording.started_by] ?? "a moderator"}` : "";
+    return `Recording started in ${channel}${by}.`;
+  }
+  if (!was) return null;
+  return `Recording stopped in ${channel}: ${END_REASONS[push.reason ?? "stopped"]}.`;
 }

@@ -4,10 +4,13 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "reac
 import type { ChannelOut } from "../api/protocol.gen";
 import type { CallSession, RemoteParticipant } from "../calls/callSession";
 import { SOURCES, type Source } from "../calls/p2p";
-import { canModerate, type State } from "../state/store";
-import { formatRemaining, removalMessage, toggleCamera, toggleMic, toggleScreen } from "./callControls";
+import type { CallRecording } from "../recording/useCallRecording";
+import { canManageRecordings, canModerate, type State } from "../state/store";
+import { formatClock, removalMessage, toggleCamera, toggleMic, toggleScreen } from "./callControls";
 import { nameOf } from "./Workspace";
 import { SpeakerIcon } from "./Icons";
+import { useNow } from "./useNow";
+import { RecordButton, RecordingIndicator } from "./Recording";
 
 /** What this browser lacks for calls, in plain words (empty when all is well). */
 export function browserProblems(): string[] {
@@ -18,8 +21,8 @@ export function browserProblems(): string[] {
   return problems;
 }
 
-export function CallView({ channel, state, call, onJoin, onLeft }: {
-  channel: ChannelOut; state: State; call: CallSession | null;
+export function CallView({ channel, state, call, recording, onJoin, onLeft }: {
+  channel: ChannelOut; state: State; call: CallSession | null; recording: CallRecording;
   onJoin: (local: MediaStream | null) => Promise<void>; onLeft: () => void;
 }) {
   const [error, setError] = useState<string | null>(null);
@@ -51,6 +54,7 @@ export function CallView({ channel, state, call, onJoin, onLeft }: {
     return (
       <section className="prejoin" aria-labelledby="call-title">
         <h2 id="call-title"><SpeakerIcon /> {channel.name}</h2>
+        {state.recordings[channel.id] && <p className="rec-note"><span className="rec-dot" aria-hidden="true" /> This call is being recorded. You will be asked before anything of yours is recorded.</p>}
         <p>{inCall.length ? `${inCall.map((p) => nameOf(state, p.user_id)).join(", ")} ${inCall.length > 1 ? "are" : "is"} here.` : "Nobody is here yet."}</p>
         <p className="hint">Joining asks your browser for your microphone and camera. Two people talk directly; with three or more the call goes through the server.</p>
         {problems.map((p) => <p key={p} role="alert" className="error">{p}</p>)}
@@ -65,7 +69,7 @@ export function CallView({ channel, state, call, onJoin, onLeft }: {
       </section>
     );
   }
-  return <LiveCall channel={channel} state={state} call={live} onLeft={onLeft} />;
+  return <LiveCall channel={channel} state={state} call={live} recording={recording} onLeft={onLeft} />;
 }
 
 function useCall(call: CallSession): number {
@@ -76,8 +80,12 @@ function useCall(call: CallSession): number {
   );
 }
 
-function LiveCall({ channel, state, call, onLeft }: { channel: ChannelOut; state: State; call: CallSession; onLeft: () => void }) {
+function LiveCall({ channel, state, call, recording, onLeft }: {
+  channel: ChannelOut; state: State; call: CallSession; recording: CallRecording; onLeft: () => void;
+}) {
   useCall(call);
+  const recorded = state.recordings[channel.id];
+  const manager = canManageRecordings(state, channel.group_id);
   const [error, setError] = useState<string | null>(null);
   const remotes = call.remotes();
   const sharing = remotes.filter((r) => r.streams.screen);
@@ -98,6 +106,7 @@ function LiveCall({ channel, state, call, onLeft }: { channel: ChannelOut; state
         <span className={`call-status ${call.status}`} role="status">{{ connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", ended: "Ended" }[call.status]}</span>
         {call.myQuality && <span className={`quality ${call.myQuality}`}>Your connection: {call.myQuality}</span>}
         {call.deadline !== null && <Countdown deadline={call.deadline} />}
+        {recorded && <RecordingIndicator recording={recorded} consent={state.myConsent[recorded.recording_id]} moderator={manager} controls={recording} />}
       </header>
       {(sharing.length > 0 || myScreen) && (
         <div className="screens" aria-label="Shared screens">
@@ -119,12 +128,14 @@ function LiveCall({ channel, state, call, onLeft }: { channel: ChannelOut; state
         <SourceButton call={call} source="camera" onClick={act(() => toggleCamera(call))} />
         <SourceButton call={call} source="screen" onClick={act(() => toggleScreen(call))} />
         <DevicePicker call={call} onError={setError} />
+        {manager && <RecordButton recording={recorded} controls={recording} />}
         <button className="danger" onClick={act(async () => { await call.leave(); onLeft(); })}>Leave</button>
       </div>
       <ul className="hint call-limits" aria-live="polite">
         {SOURCES.map((source) => call.blockedReason(source) && <li key={source} id={`limit-${source}`}>{call.blockedReason(source)}</li>)}
       </ul>
       {error && <p role="alert" className="error">{error}</p>}
+      {recording.error && <p role="alert" className="error">{recording.error}</p>}
     </section>
   );
 }
@@ -150,15 +161,10 @@ function SourceButton({ call, source, onClick }: { call: CallSession; source: So
 
 /** A guest's call time left, ticking each second; a polite notice in the last minute. */
 function Countdown({ deadline }: { deadline: number }) {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(timer);
-  }, []);
-  const left = deadline - now;
+  const left = deadline - useNow();
   return (
     <>
-      <span className="countdown" role="timer" aria-label="Call time left">Time left: {formatRemaining(left)}</span>
+      <span className="countdown" role="timer" aria-label="Call time left">Time left: {formatClock(left)}</span>
       <span className="visually-hidden" role="status">{left <= 60_000 ? "Less than a minute of call time left." : ""}</span>
     </>
   );

@@ -1,6 +1,6 @@
 // A group's settings: its profile, its channels, invites, members and bans (for those allowed).
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import type { BanOut, ChannelKind, ChannelOut, GroupOut, InviteOut, MemberOut, MembersBulk, RoleName } from "../api/protocol.gen";
+import type { BanOut, ChannelKind, ChannelOut, GroupOut, InviteOut, MemberOut, MembersBulk, Resolution, RoleName } from "../api/protocol.gen";
 import { ApiError, type Rest } from "../api/rest";
 import { outranks } from "../state/store";
 import { Dialog } from "./Dialog";
@@ -9,8 +9,9 @@ import { bulkSummary, parseUserIds } from "./memberAdmin";
 
 const MANAGERS: (RoleName | null)[] = ["owner", "moderator"];
 
-export function GroupSettings({ rest, group, channels, onChannelSaved, onClose }: {
+export function GroupSettings({ rest, group, channels, onChannelSaved, onClose, onRecordings }: {
   rest: Rest; group: GroupOut; channels: ChannelOut[]; onChannelSaved: (c: ChannelOut) => void; onClose: () => void;
+  onRecordings: () => void;
 }) {
   const [error, setError] = useState<string | null>(null);
   const guard = (action: () => Promise<unknown>) => action().then(() => setError(null))
@@ -25,10 +26,12 @@ export function GroupSettings({ rest, group, channels, onChannelSaved, onClose }
     <section className="settings" aria-labelledby="settings-title">
       <header className="pane-header">
         <h2 id="settings-title">{group.name} — settings</h2>
+        <button className="secondary" onClick={onRecordings}>Recordings</button>
         <button className="secondary" onClick={onClose}>Back</button>
       </header>
       {error && <p role="alert" className="error">{error}</p>}
       {group.my_role === "owner" && <Profile rest={rest} group={group} guard={guard} />}
+      {group.my_role === "owner" && <RecordingSettings key={group.id} rest={rest} group={group} guard={guard} />}
       {manager && <Channels rest={rest} group={group} channels={channels} onSaved={onChannelSaved} guard={guard} />}
       {manager && <Invites rest={rest} group={group} guard={guard} />}
       <Members rest={rest} group={group} manager={manager} guard={guard} onBanned={reloadBans} />
@@ -267,5 +270,42 @@ function Bans({ rest, group, bans, onLifted, guard }: {
         </table>
       )}
     </div>
+  );
+}
+
+/** How the group's calls are recorded, and how long recordings are kept (the owner's). */
+function RecordingSettings({ rest, group, guard }: { rest: Rest; group: GroupOut; guard: Guard }) {
+  const quality = group.recording_quality;
+  const [resolution, setResolution] = useState<Resolution>(quality.resolution ?? "720p");
+  const [fps, setFps] = useState(quality.fps ?? 30);
+  const [mbps, setMbps] = useState((quality.video_bitrate ?? 2_500_000) / 1_000_000);
+  const [days, setDays] = useState(group.recording_retention_days ? String(group.recording_retention_days) : "");
+  const [saved, setSaved] = useState("");
+  return (
+    <form className="card" aria-labelledby="recording-settings" onSubmit={(e: FormEvent) => {
+      e.preventDefault();
+      void guard(async () => {
+        await rest.updateGroup(group.id, {
+          recording_quality: { resolution, fps, video_bitrate: Math.round(mbps * 1_000_000) },
+          recording_retention_days: days ? Number(days) : 0,
+        });
+        setSaved("Recording settings saved.");
+      });
+    }}>
+      <h3 id="recording-settings">Recording</h3>
+      <div className="filters">
+        <label>Resolution<select value={resolution} onChange={(e) => setResolution(e.target.value as Resolution)}>
+          <option value="720p">720p (HD)</option><option value="1080p">1080p (Full HD)</option></select></label>
+        <label>Frames per second<input type="number" min={15} max={30} step={1} required value={fps}
+          onChange={(e) => setFps(Number(e.target.value))} /></label>
+        <label>Video bitrate (Mbit/s)<input type="number" min={0.5} max={8} step={0.1} required value={mbps}
+          onChange={(e) => setMbps(Number(e.target.value))} /></label>
+        <label>Keep recordings for (days)<input type="number" min={1} max={36500} step={1} value={days} placeholder="for ever"
+          aria-describedby="retention-hint" onChange={(e) => setDays(e.target.value)} /></label>
+      </div>
+      <p id="retention-hint" className="hint">Leave the days empty to keep recordings until someone deletes them. Older recordings are deleted automatically.</p>
+      <p role="status" className="hint">{saved}</p>
+      <button type="submit">Save recording settings</button>
+    </form>
   );
 }

@@ -5,7 +5,8 @@ import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
-import { channelsOf, initialState, reduce, voiceOccupants } from "../state/store";
+import { useCallRecording } from "../recording/useCallRecording";
+import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
 import { CallView } from "./CallView";
 import { Invitations } from "./Invitations";
@@ -15,8 +16,10 @@ import { MemberList } from "./MemberList";
 import { ShortcutsHelp, useShortcuts } from "./Shortcuts";
 import { TextChannel } from "./TextChannel";
 import { ChannelIcon, ScreenIcon } from "./Icons";
+import { ConsentDialog, RecordingMark } from "./Recording";
+import { Recordings, RecordingToasts } from "./Recordings";
 
-export type Pane = "channel" | "settings";
+export type Pane = "channel" | "settings" | "recordings";
 
 export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => void }) {
   const [state, dispatch] = useReducer(reduce, initialState);
@@ -35,6 +38,10 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
   }), [rest]);
   const stateRef = useRef(state);
   stateRef.current = state;
+  /** What a screen reader is told about recordings: the group on screen and my call. */
+  const heardRef = useRef<{ groupId: string | null; callChannel: string | null }>({ groupId: null, callChannel: null });
+  /** The recording the archive opens on (from a "ready" toast). */
+  const [openRecording, setOpenRecording] = useState<string | null>(null);
 
   useEffect(() => {
     const offs = [
@@ -43,6 +50,12 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       gateway.onPush((push) => {
         dispatch({ type: "push", push, now: Date.now() });
         if (push.type === "call_state") announceCallChange(stateRef.current, push, setAnnouncement);
+        if (push.type === "recording_state") {
+          const heard = heardRef.current;
+          const text = push.group_id === heard.groupId || push.channel_id === heard.callChannel
+            ? recordingAnnouncement(stateRef.current, push) : null;
+          if (text) setAnnouncement(text);
+        }
       }),
     ];
     gateway.start();
@@ -75,6 +88,14 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
   const active = state.activeChannel ? state.channels[state.activeChannel] : null;
   const channel = active && active.group_id === currentGroup?.id ? active : channels[0] ?? null;
   const currentGroupId = currentGroup?.id ?? null;
+  heardRef.current = { groupId: currentGroupId, callChannel: call && call.status !== "ended" ? call.channelId : null };
+  const recording = useCallRecording(rest, call, myId ?? null, dispatch);
+  const prompt = state.consentPrompts.find((p) => p.channelId === call?.channelId && call.status !== "ended");
+  const showRecording = useCallback((groupId: string, recordingId: string | null) => {
+    setGroupId(groupId);
+    setOpenRecording(recordingId);
+    setPane("recordings");
+  }, []);
 
   useEffect(() => {
     if (!currentGroupId) return;
@@ -113,7 +134,11 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
         <header>
           <h2>{currentGroup?.name ?? "No group yet"}</h2>
           {currentGroup && (
-            <button className="icon" aria-label="Group settings" title="Group settings" onClick={() => setPane("settings")}>⚙</button>
+            <span>
+              <button className="icon" aria-label="Recordings" title="Recordings" aria-current={pane === "recordings" ? "page" : undefined}
+                onClick={() => showRecording(currentGroup.id, null)}><span className="rec-dot hollow" aria-hidden="true" /></button>
+              <button className="icon" aria-label="Group settings" title="Group settings" onClick={() => setPane("settings")}>⚙</button>
+            </span>
           )}
         </header>
         <ChannelList channels={channels} activeId={channel?.id ?? null} state={state} onOpen={openChannel} />
@@ -129,14 +154,19 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
         {!currentGroup && <EmptyState />}
         {currentGroup && pane === "settings" && (
           <GroupSettings rest={rest} group={currentGroup} channels={channels}
-            onChannelSaved={(c) => dispatch({ type: "channel_saved", channel: c })} onClose={() => setPane("channel")} />
+            onChannelSaved={(c) => dispatch({ type: "channel_saved", channel: c })} onClose={() => setPane("channel")}
+            onRecordings={() => showRecording(currentGroup.id, null)} />
+        )}
+        {currentGroup && pane === "recordings" && (
+          <Recordings key={currentGroup.id} rest={rest} group={currentGroup} state={state} dispatch={dispatch}
+            openId={openRecording} onClose={() => setPane("channel")} />
         )}
         {currentGroup && pane === "channel" && channel?.kind === "text" && (
           <TextChannel key={channel.id} channel={channel} state={state} dispatch={dispatch} rest={rest} gateway={gateway}
             voiceChannels={channels.filter((c) => c.kind === "voice")} onOpenChannel={openChannel} />
         )}
         {currentGroup && pane === "channel" && channel?.kind === "voice" && (
-          <CallView key={channel.id} channel={channel} state={state} call={call?.channelId === channel.id ? call : null}
+          <CallView key={channel.id} channel={channel} state={state} call={call?.channelId === channel.id ? call : null} recording={recording}
             onJoin={(local) => joinCall(channel.id, local)} onLeft={() => setCall(null)} />
         )}
       </main>
@@ -151,6 +181,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       )}
       <div className="visually-hidden" aria-live="polite" role="status">{announcement}</div>
       <Invitations rest={rest} state={state} dispatch={dispatch} />
+      <RecordingToasts state={state} dispatch={dispatch} onOpen={showRecording} />
+      {prompt && <ConsentDialog key={prompt.recording.recording_id} prompt={prompt} state={state} controls={recording} />}
       {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
       {accountOpen && <AccountDialog rest={rest} onClose={closeAccount} />}
     </div>
@@ -188,6 +220,7 @@ function ChannelList({ channels, activeId, state, onOpen }: {
               <span className="visually-hidden">{c.kind === "voice" ? "Voice" : "Text"} channel </span>{c.name}
               {unread > 0 && <span className="badge"><span className="visually-hidden">, </span>{unread}<span className="visually-hidden"> unread</span></span>}
               {inCall.length > 0 && <span className="visually-hidden">, {inCall.length} in call</span>}
+              {state.recordings[c.id] && <RecordingMark />}
             </button>
             {inCall.length > 0 && (
               <ul className="in-call" aria-label={`In ${c.name}`}>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRemaining, removalMessage } from "./callControls";
+import { formatClock, removalMessage } from "./callControls";
 
 describe("call wording", () => {
   it("tells why I was taken out of a call, and nothing when I left", () => {
@@ -11,10 +11,11 @@ describe("call wording", () => {
   });
 
   it("shows time left as m:ss, rounding up and never below zero", () => {
-    expect(formatRemaining(600_000)).toBe("10:00");
-    expect(formatRemaining(59_001)).toBe("1:00");
-    expect(formatRemaining(9_000)).toBe("0:09");
-    expect(formatRemaining(3_725_000)).toBe("1:02:05");
-    expect(formatRemaining(-5)).toBe("0:00");
+    expect(formatClock(600_000)).toBe("10:00");
+    expect(formatClock(59_001)).toBe("1:00");
+    expect(formatClock(9_000)).toBe("0:09");
+    expect(formatClock(3_725_000)).toBe("1:02:05");
+    expect(formatClock(-5)).toBe("0:00");
+    expect(formatClock(59_999, Math.floor)).toBe("0:59");
   });
 });

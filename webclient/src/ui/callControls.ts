@@ -45,9 +45,10 @@ export function removalMessage(reason: string | null): string | null {
   return REMOVALS[reason] ?? "The call ended.";
 }
 
-/** Time left as m:ss (h:mm:ss from an hour), never negative. */
-export function formatRemaining(ms: number): string {
-  const total = Math.max(0, Math.ceil(ms / 1000));
+/** A span of time as m:ss (h:mm:ss from an hour), never negative: time left rounds up (the
+ * default), time elapsed rounds down. */
+export function formatClock(ms: number, round: (seconds: number) => number = Math.ceil): string {
+  const total = Math.max(0, round(ms / 1000));
   const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
   const pad = (n: number) => String(n).padStart(2, "0");
   return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
