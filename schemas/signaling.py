@@ -345,6 +345,18 @@ class PresenceOut(Frame):
     voice_channel_id: uuid.UUID | None = None
 
 
+class RecordingInfo(Frame):
+    recording_id: uuid.UUID
+    # None once the account that started it is gone.
+    started_by: uuid.UUID | None
+    started_at: datetime
+
+
+class ChannelRecording(Frame):
+    channel_id: uuid.UUID
+    recording: RecordingInfo
+
+
 class GroupState(Frame):
     group: GroupOut
     channels: list[ChannelOut]
@@ -359,6 +371,8 @@ class Welcome(Frame):
     groups: list[GroupState]
     presence: list[PresenceOut] = Field(description="members of my groups who are not offline")
     heartbeat_s: int
+    recordings: list[ChannelRecording] = Field(default_factory=list,
+                                               description="calls being recorded in channels I can see")
 
 
 class Pong(Frame):
@@ -483,13 +497,6 @@ class CallParticipant(Frame):
     video: bool
     screen: bool
     muted_by_moderator: bool
-
-
-class RecordingInfo(Frame):
-    recording_id: uuid.UUID
-    # None once the account that started it is gone.
-    started_by: uuid.UUID | None
-    started_at: datetime
 
 
 class CallJoined(Frame):

@@ -34,9 +34,10 @@ from control.services import Services
 from control.signaling import handlers
 from control.signaling.codec import Codec
 from control.signaling.limits import TokenBucket
-from control.store import channels, groups, users
-from control.views import channel_out, group_out, user_out
+from control.store import channels, groups, recordings, users
+from control.views import channel_out, group_out, recording_info, user_out
 from schemas.signaling import (
+    ChannelRecording,
     ClientFrame,
     CloseCode,
     ErrorReply,
@@ -123,6 +124,7 @@ class Session:
         try:
             came_online = await realtime.presence.connect(ref, realtime.lease_s)
             welcome.presence = await self._presence_of_my_groups()
+            welcome.recordings = await self._recordings_i_can_see()
             self._enqueue(EncodedFrame(dump(welcome)))
             early, self._before_welcome = self._before_welcome or [], None
             for encoded in early:
@@ -180,6 +182,15 @@ class Session:
             self._roles.pop(group_id)
             await self.services.realtime.hub.unfollow(self, group_topic(group_id))
         welcome.groups = [state for state in welcome.groups if state.group.id in self._roles]
+
+    async def _recordings_i_can_see(self) -> list[ChannelRecording]:
+        """The recording indicators of the channels in my welcome."""
+        async with self.services.db.connection() as conn:
+            rows = await recordings.live_in_groups(conn, list(self._roles))
+            seen = {row.channel_id: await channels.get_channel(conn, row.channel_id) for row in rows if row.channel_id}
+        return [ChannelRecording(channel_id=row.channel_id, recording=recording_info(row)) for row in rows
+                if row.channel_id and (channel := seen[row.channel_id]) is not None
+                and can_see_channel(self._roles.get(row.group_id), channel)]
 
     async def _presence_of_my_groups(self) -> list[Any]:
         """Who is online in each of my groups, as I see them there."""

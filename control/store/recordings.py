@@ -103,6 +103,13 @@ async def live_of_call(conn: asyncpg.Connection, call_id: uuid.UUID) -> Recordin
     return _row(record) if record is not None else None
 
 
+async def live_in_groups(conn: asyncpg.Connection, group_ids: list[uuid.UUID]) -> list[RecordingRow]:
+    """The recordings in progress in these groups' calls."""
+    records = await conn.fetch(f"SELECT {_COLUMNS} FROM recordings r WHERE r.group_id = ANY($1::uuid[])"
+                               " AND r.state = 'recording'", group_ids)
+    return [_row(record) for record in records]
+
+
 async def end_uncaptured(conn: asyncpg.Connection, call_id: uuid.UUID) -> None:
     """The call ended before any node captured its recording (no media ever reached the SFU)."""
     await conn.execute(

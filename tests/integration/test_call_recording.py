@@ -150,7 +150,10 @@ async def test_someone_joining_a_recorded_call_is_asked_and_a_rejoin_keeps_the_a
         await call.join(0, 1)
         owner = call.sockets[0]
         recording_id = (await owner.ok("recording_start"))["id"]
+        # Connecting, the member sees the indicator at once (the welcome carries it).
         await call.join(1)  # the member joins now
+        assert [(r["channel_id"], r["recording"]["recording_id"]) for r in call.sockets[-1].welcome["recordings"]] == [
+            (voice_channel(group), recording_id)]
         member = call.sockets[-1]
         joined = call.clients[-1].joined
         assert joined["recording"]["recording_id"] == recording_id

@@ -174,6 +174,11 @@ export interface ChannelPatch {
 
 export type ChannelPermissionName = "view" | "send_messages" | "join_call" | "speak" | "video" | "share_screen";
 
+export interface ChannelRecording {
+  channel_id: string;
+  recording: RecordingInfo;
+}
+
 export interface ChannelRemoved {
   type: "channel_removed";
   group_id: string;
@@ -961,6 +966,8 @@ export interface Welcome {
   /** members of my groups who are not offline */
   presence: PresenceOut[];
   heartbeat_s: number;
+  /** calls being recorded in channels I can see */
+  recordings: ChannelRecording[];
 }
 
 export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | Authenticate | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | CallUnmute | TurnCredentials | RecordingStart | RecordingStop | RecordingConsent | ReportMediaPath | SetMediaState | SfuCapabilities | SfuCreateTransport | SfuConnectTransport | SfuProduce | SfuReady | SfuResumeConsumer | SfuProducerAction | SfuPreferredLayers | SfuRestartIce | SfuLeave | ReportQuality;

@@ -9,7 +9,7 @@ const channel = (id: string, kind: "text" | "voice", position: number) => ({
   id, group_id: "g1", kind, name: id, topic: "", position, overrides: {}, my_permissions: [] as never[],
 });
 const welcome: Welcome = {
-  type: "welcome", session_id: "s", user: me, heartbeat_s: 10, presence: [],
+  type: "welcome", session_id: "s", user: me, heartbeat_s: 10, presence: [], recordings: [],
   groups: [{ group, channels: [channel("voice", "voice", 0), channel("general", "text", 1), channel("random", "text", 0)] }],
 };
 const message = (id: string, seq: number, author = "u-other", version = seq): MessageOut => ({
@@ -242,5 +242,15 @@ describe("recording in the store", () => {
   it("lets owners and moderators manage recordings, not members", () => {
     const as = (my_role: "owner" | "moderator" | "member") => ({ ...ready(), groups: { g1: { ...group, my_role } } });
     expect(["owner", "moderator", "member"].map((r) => canManageRecordings(as(r as "owner"), "g1"))).toEqual([true, true, false]);
+  });
+});
+
+describe("recordings at (re)connect", () => {
+  it("the welcome says which calls are being recorded now, replacing what a dropped connection missed", () => {
+    const info = { recording_id: "r1", started_by: "u-owner", started_at: "" };
+    let state = reduce(ready(), { type: "push", now: 0, push: {
+      type: "recording_state", group_id: "g1", channel_id: "old", recording: info, reason: null } });
+    state = reduce(state, { type: "welcome", welcome: { ...welcome, recordings: [{ channel_id: "voice", recording: info }] } });
+    expect(Object.keys(state.recordings)).toEqual(["voice"]);
   });
 });

@@ -30,7 +30,7 @@ export interface State {
   activeChannel: string | null;
   /** Display names of the people I share a group with, as far as loaded. */
   names: Record<string, string>;
-  /** Voice channel → the recording running in its call (absent: not recorded), from
+  /** Voice channel → the recording running in its call (absent: not recorded), from the welcome,
    * recording_state pushes and my own join reply. */
   recordings: Record<string, RecordingInfo>;
   /** Recordings that asked for my consent and wait for my answer, oldest first (one at a time on screen). */
@@ -140,6 +140,8 @@ export function reduce(state: State, action: Action): State {
       return {
         ...state, me: welcome.user, groups, channels, names: { ...state.names, [welcome.user.id]: welcome.user.display_name },
         presence: welcome.presence.reduce((all, p) => setIn(all, p.group_id, p.user_id, p), {} as State["presence"]),
+        // What the server says is being recorded now (a reconnect may have missed stops and starts).
+        recordings: Object.fromEntries(welcome.recordings.map((r) => [r.channel_id, r.recording])),
         activeChannel: state.activeChannel && channels[state.activeChannel] ? state.activeChannel : null,
       };
     }

@@ -19,7 +19,7 @@ export class FakeSocket implements SocketLike {
   }
 }
 
-export const welcomeFrame = { type: "welcome", session_id: "s", user: {}, groups: [], presence: [], heartbeat_s: 10 };
+export const welcomeFrame = { type: "welcome", session_id: "s", user: {}, groups: [], presence: [], heartbeat_s: 10, recordings: [] };
 
 export function memoryTokenStore(initial: Tokens | null = null): TokenStore & { saved: Tokens | null } {
   const store = {
