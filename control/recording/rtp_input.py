@@ -38,6 +38,8 @@ class InputSpec:
     label: str
     # The PlainTransport's own address, where key frame requests (RTCP PLI) go.
     rtcp_address: tuple[str, int] | None = None
+    # Whose stream this is, if known: someone heard but not seen gets a tile with their name.
+    participant: str = ""
 
 
 class RtpInput(asyncio.DatagramProtocol):
