@@ -11,7 +11,9 @@ and on its own: {"event": "ready"}, {"event": "tiles", "tiles": {id: [w, h]}} wh
 changes, {"event": "size", "id": ..., "width": w, "height": h} when an input's first frame decodes
 and when its size changes, {"event": "failed", "reason": ...} (then it exits 1).
 
-On a fixed frame clock it draws the tiles of the video inputs into one canvas, mixes the audio
+On a fixed frame clock it draws the tiles into one canvas: one per video input, and one with
+just the name for each participant heard but not seen (an audio input whose `participant` has
+no camera among the inputs). It mixes the audio
 inputs, and hands both, raw, to ffmpeg (encoder.py). The number of frames and samples written
 follows the wall clock: when it falls behind it repeats the last picture, so the file's
 duration is the recording's wall time and audio stays in step with video.
@@ -42,11 +44,11 @@ from control.recording.rtp_input import InputSpec, RtpInput
 
 
 class _Tile:
-    """What is drawn for one video input, to redraw only what changed."""
+    """What is drawn in one tile, to redraw only what changed."""
 
-    def __init__(self) -> None:
-        self.rect: Rect | None = None
-        self.drawn: object = None  # the frame (or placeholder state) last drawn
+    def __init__(self, rect: Rect) -> None:
+        self.rect = rect
+        self.drawn: object = None  # the frame (or "placeholder") last drawn
 
 
 class Compositor:
@@ -83,9 +85,7 @@ class Compositor:
         self.inputs[spec.id] = rtp_input
         if spec.kind == "audio":
             self.mixer.add(spec.id)
-        else:
-            self.tiles[spec.id] = _Tile()
-            self.layout_changed = True
+        self.layout_changed = True
         return rtp_input.port
 
     def remove(self, input_id: str) -> None:
@@ -95,8 +95,7 @@ class Compositor:
         rtp_input.close()
         self.mixer.remove(input_id)
         self.latest.pop(input_id, None)
-        if self.tiles.pop(input_id, None) is not None:
-            self.layout_changed = True
+        self.layout_changed = True
 
     def set_paused(self, input_id: str, paused: bool) -> None:
         if input_id in self.inputs:
@@ -117,12 +116,17 @@ class Compositor:
 
     # --- drawing ---
 
+    def _tile_inputs(self) -> list[TileInput]:
+        """Who gets a tile, in the order the inputs came."""
+        seen = {i.spec.participant for i in self.inputs.values() if i.spec.role == "camera" and i.spec.participant}
+        return [TileInput(input_id, "screen" if spec.role == "screen" else "camera")
+                for input_id, spec in ((k, v.spec) for k, v in self.inputs.items())
+                if spec.kind == "video" or (spec.participant and spec.participant not in seen)]
+
     def _relayout(self) -> None:
-        order = [TileInput(i, "screen" if self.inputs[i].spec.role == "screen" else "camera") for i in self.tiles]
-        rects = tiles(self.canvas.width, self.canvas.height, order)
+        rects = tiles(self.canvas.width, self.canvas.height, self._tile_inputs())
         self.canvas.fill(Rect(0, 0, self.canvas.width, self.canvas.height), BACKGROUND)
-        for tile_id, tile in self.tiles.items():
-            tile.rect, tile.drawn = rects[tile_id], None
+        self.tiles = {tile_id: _Tile(rect) for tile_id, rect in rects.items()}
         self.layout_changed = False
         self.emit("tiles", tiles={i: [r.w, r.h] for i, r in rects.items()})
 
@@ -131,7 +135,6 @@ class Compositor:
             self._relayout()
         for tile_id, tile in self.tiles.items():
             rect, spec = tile.rect, self.inputs[tile_id].spec
-            assert rect is not None
             frame = None if self.inputs[tile_id].paused else self.latest.get(tile_id)
             if frame is None:
                 if tile.drawn != "placeholder":

@@ -205,9 +205,10 @@ class Recorder:
 
     # --- streams ---
 
-    async def add_stream(self, producer: Producer, label: str, role: StreamRole) -> None:
+    async def add_stream(self, producer: Producer, label: str, role: StreamRole, participant: str = "") -> None:
         """Records the producer from now on (once: adding it again changes nothing); a camera's
-        simulcast is served in the layer that fits its tile."""
+        simulcast is served in the layer that fits its tile. With `participant` (whose stream it
+        is), someone recorded with a microphone and no camera gets a tile with `label`."""
         if producer.id in self.streams:
             return
         transport = await self.router.create_plain_transport(listen_ip=listen_ip(self.listen_address),
@@ -225,7 +226,8 @@ class Recorder:
                              mime_type=codec["mimeType"], payload_type=codec["payloadType"],
                              clock_rate=codec["clockRate"], ssrc=consumer.rtp_parameters["encodings"][0]["ssrc"],
                              role=role, label=label,
-                             rtcp_address=(transport.tuple["localIp"], transport.tuple["localPort"]))
+                             rtcp_address=(transport.tuple["localIp"], transport.tuple["localPort"]),
+                             participant=participant)
             added = await self._request("add", input=asdict(spec))
             await transport.connect(ip=self.listen_address, port=added["port"])
             stream = _Stream(producer.id, transport, consumer, _layer_scales(producer))

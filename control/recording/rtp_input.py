@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import time
 from dataclasses import dataclass
 from typing import Callable, Literal, cast
@@ -22,6 +23,7 @@ Kind = Literal["audio", "video"]
 InputRole = Literal["camera", "screen", "mic"]
 # Between key frame requests while a video has nothing decodable.
 KEY_FRAME_RETRY = 1.0
+_RECEIVE_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class InputSpec:
     label: str
     # The PlainTransport's own address, where key frame requests (RTCP PLI) go.
     rtcp_address: tuple[str, int] | None = None
+    # Whose stream this is, if known: someone heard but not seen gets a tile with their name.
+    participant: str = ""
 
 
 class RtpInput(asyncio.DatagramProtocol):
@@ -67,6 +71,8 @@ class RtpInput(asyncio.DatagramProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.DatagramTransport, transport)
+        # Room for a key frame's burst of packets while the loop is busy drawing (up to the kernel's cap).
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if is_rtcp(data):

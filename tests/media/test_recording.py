@@ -331,3 +331,25 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except FileNotFoundError:
         return "Z"
+
+
+async def test_someone_heard_but_not_seen_gets_a_tile_with_their_name(
+        router: Router, senders: dict[str, Sender], tmp_path: Path) -> None:
+    ada, bo = senders["Ada"], senders["Bo"]
+    recorder = Recorder(router, QUALITY, tmp_path)
+    await recorder.start()
+    await recorder.add_stream(ada.producers["camera"], "Ada", "camera", participant="ada")
+    await recorder.add_stream(ada.producers["mic"], "Ada", "mic", participant="ada")
+    await recorder.add_stream(bo.producers["mic"], "Bo", "mic", participant="bo")  # camera off from the start
+    await asyncio.sleep(5)  # the recording's length: nothing to wait for
+    finished = await recorder.stop()
+    assert finished.duration is not None
+    at = finished.duration - 1.5
+    picture = pictures_at(finished.path, [at])[at]
+    layout = _layout([(ada.producers["camera"].id, "camera"), (bo.producers["mic"].id, "camera")])
+    assert len(layout) == 2  # Ada once (camera and microphone), Bo once
+    assert close_to(mean_colour(picture, fit(*CAMERA, layout[ada.producers["camera"].id])), ada.colour)
+    bo_tile = layout[bo.producers["mic"].id]
+    assert close_to(median_colour(picture, bo_tile), PLACEHOLDER_GREY, 10)
+    assert share_of_pixels_near(picture[bo_tile.y:bo_tile.y + bo_tile.h, bo_tile.x:bo_tile.x + bo_tile.w],
+                                (255, 255, 255), 40) > 0.001  # his name
