@@ -251,7 +251,9 @@ class RecordingService:
     async def _record(capture: _Capture, peer: Peer, source: str, producer: Producer) -> None:
         role: StreamRole = source  # type: ignore[assignment]
         try:
-            await capture.recorder.add_stream(producer, capture.accepted[peer.user_id], role)
+            # By participant: someone recorded without a camera still gets a tile.
+            await capture.recorder.add_stream(producer, capture.accepted[peer.user_id], role,
+                                              participant=str(peer.participant_id))
         except Exception:  # a stream that cannot be tapped leaves the rest of the recording alone
             log.exception("recording_stream_failed", recording_id=str(capture.recording.id), producer_id=producer.id)
 
