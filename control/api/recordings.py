@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from control.api.routing import ApiRouter, Context
-from control.errors import Conflict, Gone, InvalidInput, PermissionDenied, RangeNotSatisfiable
+from control.errors import Conflict, Gone, InvalidInput, PermissionDenied, RangeNotSatisfiable, ServiceUnavailable
 from control.recording.archive import Redirect
 from schemas.rest import MediaQuery, RecordingLink, RecordingOut, RecordingPage, RecordingPatch, RecordingsQuery
 
@@ -45,7 +45,7 @@ async def recording_link(ctx: Context) -> RecordingLink:
 
 @router.get("/api/recordings/{recording_id}/media", summary="The MP4 a link leads to (HTTP ranges; S3: a redirect)",
             query=MediaQuery, auth=False, produces="video/mp4",
-            errors=(PermissionDenied, Conflict, Gone, RangeNotSatisfiable))
+            errors=(PermissionDenied, Conflict, Gone, RangeNotSatisfiable, ServiceUnavailable))
 async def recording_media(ctx: Context, query: MediaQuery) -> Response:
     found = await ctx.services.archive.media(ctx.path_id("recording_id"), query.token,
                                              ctx.request.headers.get("range"))

@@ -22,7 +22,7 @@ import structlog
 from control.access import can_see_channel, group_access
 from control.auth.tokens import Principal
 from control.domain.permissions import Permission, Role, has_permission
-from control.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from control.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
 from control.recording.byte_ranges import requested_range
 from control.recording.links import MediaLinks
 from control.recording.storage import RecordingStorage, recording_key
@@ -250,6 +250,11 @@ class Archive:
         url = await self.storage.presigned_url(row.storage_key, PRESIGNED_TTL_S)
         if url is not None:
             return Redirect(url)
+        if await self.storage.size(row.storage_key) is None:
+            # A local folder not shared by every node (or a file removed by hand): say so, rather
+            # than start a response that cannot be finished.
+            log.error("recording_file_missing", recording_id=str(recording_id), key=row.storage_key)
+            raise ServiceUnavailable("this node cannot reach the recording's file", code="recording_file_missing")
         part = requested_range(range_header, row.size_bytes)
         start, end = part if part is not None else (0, None)
         return Bytes(row.size_bytes, part, self.storage.read(row.storage_key, start, end))

@@ -10,12 +10,14 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
+import asyncpg
 import httpx
 import pytest
 
 from control.settings import Settings
 from tests.conftest import TEST_DATABASE_URL
 from tests.integration.test_calls import voice_channel
+from tests.integration.test_multinode import REDIS_URL
 from tests.support.api import Api, GroupWithMembers, make_group_with_members
 from tests.support.call_client import CallClient
 from tests.support.nodes import NodeProcess
@@ -223,3 +225,66 @@ async def test_a_recording_that_never_captured_anything_fails_when_stopped_or_wh
             assert (meta["state"], meta["note"]) == ("failed", "nothing_recorded"), meta
     finally:
         await owner.close()
+
+
+async def test_a_recording_whose_host_dies_ends_there_and_is_filed_when_that_node_starts_again(
+        base_settings: Settings, tmp_path: Path) -> None:
+    """Two nodes over Redis. The node hosting the call's room (and capturing the recording) is
+    killed; the node that takes the call over ends the recording (host_lost) — its media went with
+    the host — and a moderator may start another; the dead node files what it had on restart."""
+    env = {"DATABASE_URL": TEST_DATABASE_URL, "DATABASE_SCHEMA": base_settings.database_schema, "REDIS_URL": REDIS_URL,
+           "JWT_SECRET": base_settings.jwt_secret, "AUTH_RATE_LIMIT": "100000", "LOG_LEVEL": "warning",
+           "TURN_MODE": "off", "SFU_HOST_LEASE": "1.5", "MEDIA_WORKERS": "1"}
+    data = [str(tmp_path / "a"), str(tmp_path / "b")]
+    nodes = [NodeProcess({**env, "PEERSHARE_DATA": d}).start() for d in data]
+    group = make_group_with_members(Api(nodes[0].url), n=2)
+    people = (group.owner, group.members[0], group.members[1])
+    sockets = [await WsClient.connect(node.url, person.tokens["access_token"])
+               for node, person in zip((nodes[0], nodes[1], nodes[1]), people)]
+    clients = [CallClient(ws) for ws in sockets]
+    restarted = None
+    try:
+        for client in clients:
+            await client.join(voice_channel(group))
+        recording_id = (await sockets[0].ok("recording_start"))["id"]
+        for ws in sockets[1:]:
+            await ws.ok("recording_consent", recording_id=recording_id, accept=True)
+        await asyncio.sleep(6)
+        host = await call_host(base_settings, uuid.UUID(clients[0].joined["call_id"]))
+        dead = [httpx.get(f"{n.url}/api/health").json()["node"] for n in nodes].index(host)
+        survivor = sockets[1] if dead == 0 else sockets[0]
+        since = len(survivor.history)
+        nodes[dead].kill()
+        ended = await survivor.seen("recording_state", since=since, timeout=20, reason="host_lost")
+        assert ended["recording"] is None
+        alive = nodes[1 - dead]
+        api = Api(alive.url, group.owner.tokens["access_token"])
+        assert api.get(f"/api/recordings/{recording_id}").json()["state"] == "finalizing"
+        restarted = NodeProcess({**env, "PEERSHARE_DATA": data[dead]}).start()
+
+        async def filed() -> bool:
+            return bool(api.get(f"/api/recordings/{recording_id}").json()["state"] == "ready")
+
+        await until(filed, timeout=30, what="the dead host's part to be filed")
+        # Each node here has its own data folder, so its own recordings folder (README: every node
+        # must name the same storage): the file is where the restarted node put it.
+        elsewhere = api.post(f"/api/recordings/{recording_id}/link").json()["url"]
+        assert httpx.get(elsewhere, timeout=10).json()["error"]["code"] == "recording_file_missing"
+        on_host = Api(restarted.url, group.owner.tokens["access_token"])
+        codecs, duration = ffprobe_streams(await download(on_host, recording_id, tmp_path / "part.mp4"))
+        assert codecs == {"h264", "aac"} and duration >= 3
+    finally:
+        for client in clients:
+            await client.close()
+        for ws in sockets:
+            await ws.close()
+        for node in [*nodes, *([restarted] if restarted else [])]:
+            node.stop()
+
+
+async def call_host(settings: Settings, call_id: uuid.UUID) -> str:
+    conn = await asyncpg.connect(TEST_DATABASE_URL, server_settings={"search_path": settings.database_schema})
+    try:
+        return str(await conn.fetchval("SELECT media_node FROM calls WHERE id = $1", call_id))
+    finally:
+        await conn.close()
