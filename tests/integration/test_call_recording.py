@@ -132,15 +132,16 @@ async def test_a_recorded_pair_moves_to_the_sfu_and_back_when_the_recording_stop
     call = Call(group, server.url)
     try:
         await call.join()
-        owner, member = call.sockets
-        assert call.clients[0].joined["mode"] in ("p2p", "sfu")
+        owner = call.sockets[0]
+        assert call.clients[1].joined["mode"] == "p2p"
+        marks = [len(ws.history) for ws in call.sockets]
         await owner.ok("recording_start")
-        for ws in (owner, member):
-            await ws.seen("call_mode", since=0, timeout=5, mode="sfu")
-        before = len(owner.history)
+        for ws, mark in zip(call.sockets, marks):
+            await ws.seen("call_mode", since=mark, timeout=5, mode="sfu")
+        marks = [len(ws.history) for ws in call.sockets]
         await owner.ok("recording_stop")
-        for ws in (owner, member):
-            await ws.seen("call_mode", since=before if ws is owner else 0, timeout=5, mode="p2p")
+        for ws, mark in zip(call.sockets, marks):
+            await ws.seen("call_mode", since=mark, timeout=5, mode="p2p")
     finally:
         await call.close()
 
