@@ -182,8 +182,9 @@ class SfuService:
                 self._rooms[call_id] = room
                 await self._hub.listen(call_topic(call_id), lambda event: self._spawn(self._serve_hook(event)))
                 log.info("sfu_room_opened", call_id=str(call_id))
+                # Outside the lock, and never in the way of the request that opened the room.
                 for observer in self.room_observers:
-                    await observer.room_opened(room)
+                    self._spawn(self._tell_opened(observer, room))
             return room
 
     async def _open(self, room: Room) -> None:
@@ -206,6 +207,13 @@ class SfuService:
                 delay = min(delay * 2, 5.0)
         if not room.closed:
             await room.reopened()
+
+    @staticmethod
+    async def _tell_opened(observer: RoomObserver, room: Room) -> None:
+        try:
+            await observer.room_opened(room)
+        except Exception:
+            log.exception("sfu_room_observer_failed", call_id=str(room.call_id))
 
     # --- between nodes ---
 

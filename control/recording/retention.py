@@ -15,6 +15,10 @@ log = structlog.get_logger(__name__)
 
 RETENTION_LOCK_KEY = 0x5EE25_4EC0
 _BATCH = 100
+# A recording still 'finalizing' this long after its stop, or 'recording' this long after its call
+# ended, lost its capturing node for good (never restarted): it is marked failed so it can be
+# deleted and nobody sees its indicator.
+ABANDONED_AFTER_S = 1800
 
 
 class Retention:
@@ -46,6 +50,10 @@ class Retention:
             async with self._archive.db.transaction() as conn:
                 if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", RETENTION_LOCK_KEY):
                     return None if deleted == 0 else deleted
+                if deleted == 0:
+                    abandoned = await recordings.give_up_abandoned(conn, ABANDONED_AFTER_S)
+                    if abandoned:
+                        log.warning("recordings_abandoned", count=abandoned)
                 rows = await recordings.expired(conn, limit=_BATCH)
                 for row in rows:
                     await self._archive.remove(conn, row)

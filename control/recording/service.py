@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -52,6 +53,8 @@ from schemas.signaling import CallRecordingState, Notification, RecordingConsent
 log = structlog.get_logger(__name__)
 
 HOOK = "recording"
+# How often a capture checks its recording's row (stops and answers whose hook was lost).
+RECONCILE_S = 2.0
 
 
 @dataclass
@@ -64,6 +67,9 @@ class _Capture:
     # Who said yes (their streams are recorded), with their names for the tiles.
     accepted: dict[uuid.UUID, str] = field(default_factory=dict)
     stopping: bool = False
+    # One change at a time: a consent sync, a new producer, the stop (a decline racing an accept
+    # must not leave a stream behind).
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class RecordingService:
@@ -74,7 +80,8 @@ class RecordingService:
         self._sfu = sfu
         self._calls = calls_service
         self._archive = archive
-        self._workdirs = settings.data_dir / "recordings-work"
+        # Per host: a data folder shared by several nodes holds each one's captures apart.
+        self._workdirs = settings.data_dir / "recordings-work" / socket.gethostname()
         self._captures: dict[uuid.UUID, _Capture] = {}  # by call
         self._tasks: set[asyncio.Task[None]] = set()
         sfu.room_observers.append(self)
@@ -173,7 +180,7 @@ class RecordingService:
             raise Conflict("the recording has stopped already", code="not_recording")
         await self._tell_channel(channel, CallRecordingState(group_id=channel["group_id"], channel_id=channel["id"],
                                                              recording=None, reason=reason))
-        if call["media_node"] is None and live.call_id not in self._captures:
+        if not live.node:  # no node ever captured it (no SFU media yet): nothing to file
             await self._archive.fail(live.id, stopped_by=stopped_by, note="nothing_recorded")
             return
         await self._hook(call["id"], action="stop", stopped_by=str(stopped_by) if stopped_by else None)
@@ -218,20 +225,47 @@ class RecordingService:
         if room.call_id in self._captures or room.router is None:
             return
         async with self._db.transaction() as conn:
-            await recordings.set_node(conn, live.id, self._sfu.node)
-        recorder = Recorder(room.router, RecordingQuality.from_json(live.quality), self._workdirs / str(live.id))
+            # Claimed by this node, unless another already captures it.
+            if not await recordings.claim_capture(conn, live.id, self._sfu.node):
+                return
+        router = room.router
+        recorder = Recorder(router, RecordingQuality.from_json(live.quality), self._workdirs / str(live.id))
         capture = _Capture(live, room, recorder)
         self._captures[room.call_id] = capture
         await recorder.start()
         recorder.observer.on("failed", lambda reason: self._spawn(
             self._finish(capture, stopped_by=None, reason="failed", note=str(reason))))
+        # The worker under the room died: its streams are gone; what was recorded is kept.
+        router.events.on("workerclose", lambda: self._spawn(
+            self._finish(capture, stopped_by=None, reason="failed", note="worker_died")))
         room.producer_observers.append(lambda peer, source, producer: self._on_producer(capture, peer, source,
                                                                                        producer))
         log.info("recording_started", recording_id=str(live.id), call_id=str(room.call_id))
         await self._sync(capture)
+        self._spawn(self._reconcile(capture))
+
+    async def _reconcile(self, capture: _Capture) -> None:
+        """Follows the database while capturing: a stop or an answer whose hook was lost (the
+        bus delivers at most once) still takes effect within a few seconds."""
+        while not capture.stopping:
+            await asyncio.sleep(RECONCILE_S)
+            try:
+                async with self._db.connection() as conn:
+                    row = await recordings.get(conn, capture.recording.id)
+                if row is None or row.state != "recording":
+                    await self._finish(capture, stopped_by=row.stopped_by if row else None, reason="stopped")
+                else:
+                    await self._sync(capture)
+            except Exception:  # the database away for a moment: the next round tries again
+                log.warning("recording_reconcile_failed", recording_id=str(capture.recording.id), exc_info=True)
 
     async def _sync(self, capture: _Capture) -> None:
         """Records exactly the streams of those who said yes."""
+        async with capture.lock:
+            if not capture.stopping:
+                await self._sync_locked(capture)
+
+    async def _sync_locked(self, capture: _Capture) -> None:
         async with self._db.connection() as conn:
             answers = (await recordings.participants(conn, [capture.recording.id])).get(capture.recording.id, [])
         capture.accepted = {p.user_id: p.display_name for p in answers if p.consent == "accepted"}
@@ -244,8 +278,9 @@ class RecordingService:
                 await self._record(capture, peer, source, producer)
 
     async def _on_producer(self, capture: _Capture, peer: Peer, source: str, producer: Producer) -> None:
-        if peer.user_id in capture.accepted and not capture.stopping:
-            await self._record(capture, peer, source, producer)
+        async with capture.lock:
+            if peer.user_id in capture.accepted and not capture.stopping and producer.id not in capture.recorder.streams:
+                await self._record(capture, peer, source, producer)
 
     @staticmethod
     async def _record(capture: _Capture, peer: Peer, source: str, producer: Producer) -> None:
@@ -260,18 +295,24 @@ class RecordingService:
     async def _finish(self, capture: _Capture, *, stopped_by: uuid.UUID | None, reason: RecordingEndReason,
                       note: str = "") -> None:
         """Stops capturing, finalizes the MP4 and files it in the archive; tells the starter."""
-        if capture.stopping:
-            return
-        capture.stopping = True
-        self._captures.pop(capture.room.call_id, None)
+        async with capture.lock:
+            if capture.stopping:
+                return
+            capture.stopping = True
+        if self._captures.get(capture.room.call_id) is capture:
+            del self._captures[capture.room.call_id]
         recording = capture.recording
-        if reason != "stopped":
-            await self._archive.finalizing(recording.id, stopped_by=stopped_by, note=note or reason)
-            await self._tell_channel_of(recording, reason)
-        finished = await capture.recorder.stop()
+        try:
+            if reason != "stopped":
+                await self._archive.finalizing(recording.id, stopped_by=stopped_by, note=note or reason)
+                await self._tell_channel_of(recording, reason)
+        finally:  # whatever the database says, the compositor is stopped and what it wrote kept
+            finished = await capture.recorder.stop()
         await self._file(recording, finished.path, finished.duration, stopped_by=stopped_by, note=note or
                          ("" if reason == "stopped" else reason))
         shutil.rmtree(capture.recorder.workdir, ignore_errors=True)
+        if reason != "stopped" and recording.call_id is not None:
+            await self._calls.resync(recording.call_id)  # a pair recorded till now may go P2P again
 
     async def _file(self, recording: RecordingRow, path: Path, duration: float | None, *,
                     stopped_by: uuid.UUID | None, note: str) -> None:
@@ -342,4 +383,9 @@ class RecordingService:
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("recording_task_failed", exc_info=task.exception())

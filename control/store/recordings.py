@@ -117,9 +117,27 @@ async def end_uncaptured(conn: asyncpg.Connection, call_id: uuid.UUID) -> None:
         " WHERE call_id = $1 AND state = 'recording' AND node = ''", call_id)
 
 
-async def set_node(conn: asyncpg.Connection, recording_id: uuid.UUID, node: str) -> None:
-    """The node capturing the recording (the host of the call's SFU room)."""
-    await conn.execute("UPDATE recordings SET node = $2 WHERE id = $1", recording_id, node)
+async def give_up_abandoned(conn: asyncpg.Connection, after_s: float) -> int:
+    """Marks failed (`host_lost`) the recordings whose capturing node went away for good; how many."""
+    rows = await conn.fetch(
+        "UPDATE recordings r SET state = 'failed', stopped_at = coalesce(r.stopped_at, now()),"
+        " note = CASE WHEN r.note = '' THEN 'host_lost' ELSE r.note END"
+        " WHERE (r.state = 'finalizing' AND r.stopped_at < now() - make_interval(secs => $1))"
+        " OR (r.state = 'recording' AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = r.call_id"
+        "     AND (c.ended_at IS NULL OR c.ended_at > now() - make_interval(secs => $1)))"
+        "     AND r.started_at < now() - make_interval(secs => $1))"
+        " RETURNING r.id",
+        after_s,
+    )
+    return len(rows)
+
+
+async def claim_capture(conn: asyncpg.Connection, recording_id: uuid.UUID, node: str) -> bool:
+    """Makes `node` the one capturing the recording, unless another node is; False then (or when
+    it is no longer recording)."""
+    return bool(await conn.fetchval(
+        "UPDATE recordings SET node = $2 WHERE id = $1 AND state = 'recording' AND node IN ('', $2)"
+        " RETURNING true", recording_id, node))
 
 
 async def join_participant(conn: asyncpg.Connection, recording_id: uuid.UUID, user_id: uuid.UUID,

@@ -19,7 +19,10 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.integration.test_calls import voice_channel
 from tests.integration.test_multinode import REDIS_URL
 from tests.support.api import Api, GroupWithMembers, make_group_with_members
+from control.recording.retention import Retention
 from tests.support.call_client import CallClient
+from tests.support.db import server_db
+from tests.support.recordings import with_archive
 from tests.support.nodes import NodeProcess
 from tests.support.server import RunningServer
 from tests.support.ws import WsClient
@@ -289,3 +292,29 @@ async def call_host(settings: Settings, call_id: uuid.UUID) -> str:
         return str(await conn.fetchval("SELECT media_node FROM calls WHERE id = $1", call_id))
     finally:
         await conn.close()
+
+
+async def test_a_recording_whose_node_never_came_back_is_given_up_by_the_sweep(server: RunningServer) -> None:
+    """Left 'finalizing' (its host died and stayed dead) or 'recording' after its call ended, long
+    enough: the sweep marks it failed (host_lost), so it can be deleted and shows no indicator;
+    a recording of a live call is left alone."""
+    group = make_group_with_members(Api(server.url), n=0)
+    owner = await WsClient.connect(server.url, group.owner.tokens["access_token"])
+    try:
+        await owner.ok("join_call", channel_id=voice_channel(group))
+        live = (await owner.ok("recording_start"))["id"]
+        async with server_db(server) as conn:
+            stale = await conn.fetch(
+                "INSERT INTO recordings (group_id, title, state, node, quality, started_at, stopped_at)"
+                " SELECT $1, t, s, 'gone', '{}', now() - interval '3 hours', CASE WHEN s = 'finalizing'"
+                " THEN now() - interval '2 hours' END FROM (VALUES ('a', 'finalizing'), ('b', 'recording')) v(t, s)"
+                " RETURNING id", uuid.UUID(group.id))
+        # The sweep on an archive of its own (the node's belongs to the node's event loop).
+        await asyncio.to_thread(with_archive, server.settings, lambda archive: Retention(archive, 3600).sweep())
+        async with server_db(server) as conn:
+            states = {r["id"]: (r["state"], r["note"]) for r in await conn.fetch(
+                "SELECT id, state, note FROM recordings WHERE group_id = $1", uuid.UUID(group.id))}
+        assert [states[r["id"]] for r in stale] == [("failed", "host_lost")] * 2
+        assert states[uuid.UUID(live)][0] == "recording"
+    finally:
+        await owner.close()
