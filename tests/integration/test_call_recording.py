@@ -70,8 +70,12 @@ class Call:
             await client.join(voice_channel(self.group))
 
     async def close(self) -> None:
+        # Bounded: an aiortc peer connection can hang closing when its far end went first.
         for client in self.clients:
-            await client.close()
+            try:
+                await asyncio.wait_for(client.close(), 10)
+            except TimeoutError:
+                print(f"a call client did not close in time: {client.participant_id}")
         for ws in self.sockets:
             await ws.close()
 
