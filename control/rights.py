@@ -15,7 +15,6 @@ moderator's mute) calls `Rights.changed` once, after its transaction committed. 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +24,7 @@ import structlog
 
 from control.realtime.hub import Hub
 from control.store.bus import Event
+from control.tasks import TaskSet
 
 log = structlog.get_logger(__name__)
 
@@ -96,16 +96,14 @@ class Rights:
         self.enforcers: list[Enforcer] = []
         # Run on every node, for what lives in that node alone (sockets, its coturn).
         self.reactions: list[Reaction] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet("rights")
 
     async def start(self) -> None:
         await self._hub.listen(TOPIC, self._on_event)
 
     async def close(self) -> None:
         await self._hub.stop_listening(TOPIC)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
 
     async def changed(self, change: RightsChanged) -> None:
         evicted = list(change.evicted)  # a deletion takes people out of calls in its own transaction
@@ -121,9 +119,7 @@ class Rights:
         await self._hub.publish_raw(TOPIC, full.to_event())
 
     def _on_event(self, event: Event) -> None:
-        task = asyncio.ensure_future(self._react(RightsChanged.from_event(event)))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._react(RightsChanged.from_event(event)))
 
     async def _react(self, change: RightsChanged) -> None:
         for react in self.reactions:

@@ -35,6 +35,7 @@ from control.realtime.hub import Hub
 from control.store import calls
 from control.store.bus import Event
 from control.store.postgres import Database
+from control.tasks import TaskSet
 from schemas.signaling import ClientFrame, SfuLeave, SfuReset
 
 log = structlog.get_logger(__name__)
@@ -73,7 +74,7 @@ class SfuService:
         self._by_session: dict[str, tuple[Room, Peer]] = {}
         self._opening = asyncio.Lock()
         self._replies: dict[str, asyncio.Future[Event]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet("sfu")
         # Told when a room opens here and before it closes (the recording service follows rooms).
         self.room_observers: list[RoomObserver] = []
         # Hooks of other services, by kind, served where the call's room is (see `hook`).
@@ -81,14 +82,12 @@ class SfuService:
 
     async def start(self) -> None:
         await self._hub.listen(node_topic(self.node), self._on_node_message)
-        self._spawn(self._keep_claims())
+        self._tasks.spawn(self._keep_claims())
 
     async def close(self) -> None:
         """A node shutting down hands its calls back: the participants set their media up again
         and the first request claims the call for its own node."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
         for room in list(self._rooms.values()):
             room.close()
             try:
@@ -148,7 +147,7 @@ class SfuService:
                 return str(taken.args[0])
         if dead_host is not None:
             log.warning("sfu_call_taken_over", call_id=str(call["id"]), from_node=dead_host)
-            self._spawn(self._tell_call(call["id"], SfuReset(channel_id=call["channel_id"])))
+            self._tasks.spawn(self._tell_call(call["id"], SfuReset(channel_id=call["channel_id"])))
         return self.node
 
     async def _tell_call(self, call_id: uuid.UUID, frame: BaseModel) -> None:
@@ -180,17 +179,17 @@ class SfuService:
                 room = Room(call_id, channel_id, self.engine, self._push)
                 await self._open(room)
                 self._rooms[call_id] = room
-                await self._hub.listen(call_topic(call_id), lambda event: self._spawn(self._serve_hook(event)))
+                await self._hub.listen(call_topic(call_id), lambda event: self._tasks.spawn(self._serve_hook(event)))
                 log.info("sfu_room_opened", call_id=str(call_id))
                 # Outside the lock, and never in the way of the request that opened the room.
                 for observer in self.room_observers:
-                    self._spawn(self._tell_opened(observer, room))
+                    self._tasks.spawn(self._tell_opened(observer, room))
             return room
 
     async def _open(self, room: Room) -> None:
         router = await self.engine.create_router({"call_id": str(room.call_id)})
         await room.open(router)
-        router.events.on("workerclose", lambda: self._spawn(self._rebuild(room)))
+        router.events.on("workerclose", lambda: self._tasks.spawn(self._rebuild(room)))
 
     async def _rebuild(self, room: Room) -> None:
         """The room's worker died: a router on a live worker, then everyone sets up media again."""
@@ -243,7 +242,7 @@ class SfuService:
     def _on_node_message(self, event: Event) -> None:
         """Another node's request for a call hosted here, or the answer to one of ours."""
         if event.get("kind") == "request":
-            self._spawn(self._serve_request(event))
+            self._tasks.spawn(self._serve_request(event))
             return
         answer = self._replies.get(event.get("id", ""))
         if answer is not None and not answer.done():
@@ -337,7 +336,7 @@ class SfuService:
         if mode is None:
             self._close_room(room)
         elif mode == "p2p":
-            self._spawn(self._close_if_still_p2p(room))
+            self._tasks.spawn(self._close_if_still_p2p(room))
 
     async def rights_changed(self, call_id: uuid.UUID, participant_id: uuid.UUID, granted: frozenset[Permission],
                              muted: bool) -> None:
@@ -378,15 +377,10 @@ class SfuService:
         for observer in self.room_observers:
             observer.room_closing(room)
         room.close()
-        self._spawn(self._release(room.call_id))
+        self._tasks.spawn(self._release(room.call_id))
         log.info("sfu_room_closed", call_id=str(room.call_id))
 
     async def _release(self, call_id: uuid.UUID) -> None:
         await self._hub.stop_listening(call_topic(call_id))
         async with self._db.connection() as conn:
             await calls.release_media_node(conn, call_id, self.node)
-
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

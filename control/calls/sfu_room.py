@@ -27,6 +27,7 @@ from control.sfu.producer import Producer
 from control.sfu.router import Router
 from control.sfu.rtp_observer import RtpObserver
 from control.sfu.webrtc_transport import WebRtcTransport
+from control.tasks import TaskSet
 from schemas.signaling import (
     AudioLevel,
     CallQuality,
@@ -122,7 +123,7 @@ class Room:
         self._engine = engine
         self._push = push
         self._observers: tuple[RtpObserver, ...] = ()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet(f"room {call_id}")
         self.closed = False
         # Told of every new producer (the call's recording taps them).
         self.producer_observers: list[Callable[[Peer, str, Producer], Awaitable[None]]] = []
@@ -153,8 +154,7 @@ class Room:
         self.peers.clear()
         if self.router is not None:
             self.router.close()
-        for task in self._tasks:
-            task.cancel()
+        self._tasks.cancel()
 
     # --- participants ---
 
@@ -374,6 +374,4 @@ class Room:
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()
             return
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(coroutine)

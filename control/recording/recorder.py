@@ -35,6 +35,7 @@ from control.sfu.events import Emitter
 from control.sfu.plain_transport import PlainTransport
 from control.sfu.producer import Producer
 from control.sfu.router import Router, listen_ip
+from control.tasks import TaskSet
 
 log = structlog.get_logger(__name__)
 
@@ -107,7 +108,7 @@ class Recorder:
         self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._next_req = 0
         self._ready: asyncio.Future[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet(f"recorder {workdir.name}")
         self._stopping = False
 
     @property
@@ -138,21 +139,10 @@ class Recorder:
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(event_r, "rb", 0))
         self._commands, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(command_w, "wb", 0))
         self._ready = loop.create_future()
-        self._spawn(self._read_events(reader))
-        self._spawn(self._watch_exit())
+        self._tasks.spawn(self._read_events(reader))
+        self._tasks.spawn(self._watch_exit())
         await asyncio.wait_for(asyncio.shield(self._ready), _REPLY_TIMEOUT)
         log.info("recording_started", workdir=str(self.workdir), pid=self._process.pid, **self.quality.to_json())
-
-    def _spawn(self, coroutine: Any) -> None:
-        """Runs a background step of this recording (it ends with stop()); a failure is logged."""
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._background_done)
-
-    def _background_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("recording_step_failed", workdir=str(self.workdir), error=repr(task.exception()))
 
     async def _request(self, cmd: str, **fields: Any) -> dict[str, Any]:
         if self.failure is not None or self._commands is None:
@@ -232,9 +222,9 @@ class Recorder:
             await transport.connect(ip=self.listen_address, port=added["port"])
             stream = _Stream(producer.id, transport, consumer, _layer_scales(producer))
             self.streams[producer.id] = stream
-            consumer.observer.on("pause", lambda: self._spawn(self._request("pause", id=producer.id)))
-            consumer.observer.on("resume", lambda: self._spawn(self._request("resume", id=producer.id)))
-            consumer.events.on("producerclose", lambda: self._spawn(self.remove_stream(producer.id)))
+            consumer.observer.on("pause", lambda: self._tasks.spawn(self._request("pause", id=producer.id)))
+            consumer.observer.on("resume", lambda: self._tasks.spawn(self._request("resume", id=producer.id)))
+            consumer.events.on("producerclose", lambda: self._tasks.spawn(self.remove_stream(producer.id)))
             if consumer.producer_paused:
                 await self._request("pause", id=producer.id)
             await consumer.resume()
@@ -267,7 +257,7 @@ class Recorder:
                      len(scales) - 1)
         if layer != stream.layer:
             stream.layer = layer
-            self._spawn(stream.consumer.set_preferred_layers(layer))
+            self._tasks.spawn(stream.consumer.set_preferred_layers(layer))
 
     # --- the end ---
 
@@ -287,9 +277,7 @@ class Recorder:
             await self._process.wait()
         if self._commands is not None:
             self._commands.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
         duration = await finalize(self.intermediate, self.final)
         log.info("recording_finished", workdir=str(self.workdir), duration=duration, failure=self.failure)
         return FinishedRecording(self.final, duration)
