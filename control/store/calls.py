@@ -72,13 +72,6 @@ async def live_participation_of(conn: asyncpg.Connection, user_id: uuid.UUID) ->
     )
 
 
-async def participants_of_session(conn: asyncpg.Connection, session_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"SELECT {_PARTICIPANT_COLUMNS} FROM call_participants p WHERE p.session_id = $1 AND p.left_at IS NULL",
-        session_id,
-    )
-
-
 async def find_by_resume_token(conn: asyncpg.Connection, call_id: uuid.UUID, user_id: uuid.UUID,
                                token_hash: bytes) -> asyncpg.Record | None:
     return await conn.fetchrow(

@@ -91,10 +91,6 @@ async def remove_member(conn: asyncpg.Connection, group_id: uuid.UUID, user_id: 
     await conn.execute("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", group_id, user_id)
 
 
-async def count_members(conn: asyncpg.Connection, group_id: uuid.UUID) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM group_members WHERE group_id = $1", group_id))
-
-
 _MEMBER_COLUMNS = "m.user_id, u.username, u.display_name, u.avatar_url, m.role, m.joined_at"
 
 
