@@ -171,9 +171,7 @@ class CallService:
         live = await recordings.live_of_call(conn, call_id)
         if live is None:
             return None, False
-        user = await users.get_user(conn, user_id)
-        assert user is not None
-        joined = await recordings.join_participant(conn, live.id, user_id, user["display_name"])
+        joined = await recordings.join_participant(conn, live.id, user_id, await users.display_name(conn, user_id))
         return recording_info(live), joined.consent == "pending"
 
     async def resync(self, call_id: uuid.UUID) -> None:

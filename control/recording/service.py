@@ -46,6 +46,7 @@ from control.store import calls, channels, recordings, users
 from control.store.bus import Event
 from control.store.postgres import Database
 from control.store.recordings import RecordingRow
+from control.tasks import TaskSet
 from control.views import recording_info, recording_out
 from schemas.rest import RecordingOut
 from schemas.signaling import CallRecordingState, Notification, RecordingConsentRequest, RecordingEndReason
@@ -83,7 +84,7 @@ class RecordingService:
         # Per host: a data folder shared by several nodes holds each one's captures apart.
         self._workdirs = settings.data_dir / "recordings-work" / socket.gethostname()
         self._captures: dict[uuid.UUID, _Capture] = {}  # by call
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet("recording")
         sfu.room_observers.append(self)
         sfu.service_hooks[HOOK] = self._on_hook
 
@@ -100,9 +101,7 @@ class RecordingService:
     async def close(self) -> None:
         for capture in list(self._captures.values()):
             await self._finish(capture, stopped_by=None, reason="host_lost")
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
 
     # --- requests, on any node ------------------------------------------------------------------
 
@@ -142,7 +141,7 @@ class RecordingService:
             live = await recordings.live_of_call(conn, call["id"])
         if live is None:
             raise NotFound("this call is not being recorded", code="not_recording")
-        await self._stop_everywhere(live, call, channel, stopped_by=principal.user_id, reason="stopped")
+        await self._stop_everywhere(live, channel, stopped_by=principal.user_id)
         await self._calls.resync(call["id"])
         return await self._out(live.id)
 
@@ -150,11 +149,10 @@ class RecordingService:
         async with self._db.connection() as conn:
             me = await my_participation(conn, principal.user_id, session_id)
             live = await recordings.live_of_call(conn, me["call_id"])
-            user = await users.get_user(conn, principal.user_id)
-        if live is None or live.id != recording_id or user is None:
+            name = await users.display_name(conn, principal.user_id)
+        if live is None or live.id != recording_id:
             raise NotFound("that recording is not running in your call", code="recording_not_found")
-        await self._archive.set_consent(recording_id, principal.user_id, user["display_name"],
-                                        "accepted" if accept else "declined")
+        await self._archive.set_consent(recording_id, principal.user_id, name, "accepted" if accept else "declined")
         await self._hook(me["call_id"], action="sync")
 
     async def _moderated_call(self, principal: Principal, session_id: str | None,
@@ -173,17 +171,17 @@ class RecordingService:
             raise NotFound("there is no call in this channel", code="no_live_call")
         return call, channel
 
-    async def _stop_everywhere(self, live: RecordingRow, call: asyncpg.Record, channel: asyncpg.Record, *,
-                               stopped_by: uuid.UUID | None, reason: RecordingEndReason) -> None:
+    async def _stop_everywhere(self, live: RecordingRow, channel: asyncpg.Record, *, stopped_by: uuid.UUID) -> None:
         """Marks the recording finalizing; its host files it (no host: nothing was captured)."""
         if await self._archive.finalizing(live.id, stopped_by=stopped_by) is None:
             raise Conflict("the recording has stopped already", code="not_recording")
         await self._tell_channel(channel, CallRecordingState(group_id=channel["group_id"], channel_id=channel["id"],
-                                                             recording=None, reason=reason))
+                                                             recording=None, reason="stopped"))
         if not live.node:  # no node ever captured it (no SFU media yet): nothing to file
             await self._archive.fail(live.id, stopped_by=stopped_by, note="nothing_recorded")
             return
-        await self._hook(call["id"], action="stop", stopped_by=str(stopped_by) if stopped_by else None)
+        assert live.call_id is not None
+        await self._hook(live.call_id, action="stop", stopped_by=str(stopped_by))
 
     # --- on the node hosting the room --------------------------------------------------------
 
@@ -201,7 +199,7 @@ class RecordingService:
     def room_closing(self, room: Room) -> None:
         capture = self._captures.get(room.call_id)
         if capture is not None:
-            self._spawn(self._finish(capture, stopped_by=None, reason="call_ended"))
+            self._tasks.spawn(self._finish(capture, stopped_by=None, reason="call_ended"))
 
     async def _on_hook(self, event: Event) -> None:
         call_id = uuid.UUID(event["call_id"])
@@ -233,16 +231,16 @@ class RecordingService:
         capture = _Capture(live, room, recorder)
         self._captures[room.call_id] = capture
         await recorder.start()
-        recorder.observer.on("failed", lambda reason: self._spawn(
+        recorder.observer.on("failed", lambda reason: self._tasks.spawn(
             self._finish(capture, stopped_by=None, reason="failed", note=str(reason))))
         # The worker under the room died: its streams are gone; what was recorded is kept.
-        router.events.on("workerclose", lambda: self._spawn(
+        router.events.on("workerclose", lambda: self._tasks.spawn(
             self._finish(capture, stopped_by=None, reason="failed", note="worker_died")))
         room.producer_observers.append(lambda peer, source, producer: self._on_producer(capture, peer, source,
                                                                                        producer))
         log.info("recording_started", recording_id=str(live.id), call_id=str(room.call_id))
         await self._sync(capture)
-        self._spawn(self._reconcile(capture))
+        self._tasks.spawn(self._reconcile(capture))
 
     async def _reconcile(self, capture: _Capture) -> None:
         """Follows the database while capturing: a stop or an answer whose hook was lost (the
@@ -380,12 +378,3 @@ class RecordingService:
         assert row is not None
         return recording_out(row, answers.get(recording_id, []))
 
-    def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("recording_task_failed", exc_info=task.exception())
