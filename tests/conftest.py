@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from typing import Any, Callable, Iterator
 
@@ -11,10 +10,12 @@ import asyncpg
 import pytest
 
 from control.settings import Settings
+from tests.support import services
 from tests.support.api import Api
 from tests.support.server import RunningServer, start_server
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_DATABASE_URL = services.database_url()
+TEST_REDIS_URL = services.redis_url()
 
 
 async def _execute(sql: str) -> None:

@@ -12,7 +12,6 @@ arriving at the peer — never read from flags.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from typing import Any, Awaitable, Callable, Iterator
@@ -21,6 +20,7 @@ import pytest
 
 from control.rights import RightsChange
 from schemas.signaling import ClientFrame
+from tests.conftest import TEST_REDIS_URL
 from tests.support.api import Api, join_as_guest, join_with_invite, register_user, unique_name
 from tests.support.db import server_db
 from tests.support.liveness import Scene, frames_to_victim, make_change, make_scene, victim_frames
@@ -28,7 +28,6 @@ from tests.support.server import RunningServer
 from tests.support.turn_client import TurnError, managed_turn
 from tests.support.ws import WsClient
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # What "live" means here.
 WITHIN_S = 1.0
 GUEST_LIMIT_S = 10
@@ -264,8 +263,8 @@ def nodes(server_factory_module: Callable[..., RunningServer]) -> dict[str, tupl
     """One node alone, and two nodes sharing Redis, each with its coturn; guests get GUEST_LIMIT_S
     of call time."""
     alone = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, **managed_turn())
-    first = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, redis_url=REDIS_URL, **managed_turn())
-    second = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, redis_url=REDIS_URL, **managed_turn())
+    first = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, redis_url=TEST_REDIS_URL, **managed_turn())
+    second = server_factory_module(guest_call_limit_s=GUEST_LIMIT_S, redis_url=TEST_REDIS_URL, **managed_turn())
     return {"one_node": (alone.url, alone.url), "two_nodes": (first.url, second.url)}
 
 

@@ -15,9 +15,8 @@ import httpx
 import pytest
 
 from control.settings import Settings
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.integration.test_calls import voice_channel
-from tests.integration.test_multinode import REDIS_URL
 from tests.support.api import Api, GroupWithMembers, make_group_with_members
 from control.recording.retention import Retention
 from tests.support.call_client import CallClient
@@ -240,7 +239,7 @@ async def test_a_recording_whose_host_dies_ends_there_and_is_filed_when_that_nod
     """Two nodes over Redis. The node hosting the call's room (and capturing the recording) is
     killed; the node that takes the call over ends the recording (host_lost) — its media went with
     the host — and a moderator may start another; the dead node files what it had on restart."""
-    env = {"DATABASE_URL": TEST_DATABASE_URL, "DATABASE_SCHEMA": base_settings.database_schema, "REDIS_URL": REDIS_URL,
+    env = {"DATABASE_URL": TEST_DATABASE_URL, "DATABASE_SCHEMA": base_settings.database_schema, "REDIS_URL": TEST_REDIS_URL,
            "JWT_SECRET": base_settings.jwt_secret, "AUTH_RATE_LIMIT": "100000", "LOG_LEVEL": "warning",
            "TURN_MODE": "off", "SFU_HOST_LEASE": "1.5", "MEDIA_WORKERS": "1"}
     data = [str(tmp_path / "a"), str(tmp_path / "b")]

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Iterator
 
 import pytest
 
 from control.settings import Settings
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.support.api import Api, make_group_with_members
 from tests.support.nodes import NodeProcess
 from tests.support.ws import WsClient
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LEASE_S = 2.0
 
 
@@ -23,7 +21,7 @@ def two_nodes(base_settings: Settings) -> Iterator[tuple[NodeProcess, NodeProces
     env = {
         "DATABASE_URL": TEST_DATABASE_URL,
         "DATABASE_SCHEMA": base_settings.database_schema,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": TEST_REDIS_URL,
         "JWT_SECRET": base_settings.jwt_secret,
         "PRESENCE_LEASE": str(LEASE_S),
         "AUTH_RATE_LIMIT": "100000",

@@ -14,9 +14,8 @@ import httpx
 import pytest
 
 from control.settings import Settings
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.integration.test_calls import voice_channel
-from tests.integration.test_multinode import REDIS_URL
 from tests.integration.test_sfu_calls import everyone_sees_everyone
 from tests.support.api import Api, make_group_with_members
 from tests.support.call_client import CallClient
@@ -25,7 +24,7 @@ from tests.support.ws import WsClient
 
 
 async def test_participants_on_two_nodes_share_one_room(server_factory) -> None:  # type: ignore[no-untyped-def]
-    first, second = server_factory(redis_url=REDIS_URL), server_factory(redis_url=REDIS_URL)
+    first, second = server_factory(redis_url=TEST_REDIS_URL), server_factory(redis_url=TEST_REDIS_URL)
     group = make_group_with_members(Api(first.url), n=2)
     # The owner and the moderator on the first node, a member on the second.
     sockets = [await WsClient.connect(node.url, person.tokens["access_token"])
@@ -55,7 +54,7 @@ async def test_participants_on_two_nodes_share_one_room(server_factory) -> None:
 
 @pytest.fixture
 def two_node_processes(base_settings: Settings) -> Iterator[tuple[NodeProcess, NodeProcess]]:
-    env = {"DATABASE_URL": TEST_DATABASE_URL, "DATABASE_SCHEMA": base_settings.database_schema, "REDIS_URL": REDIS_URL,
+    env = {"DATABASE_URL": TEST_DATABASE_URL, "DATABASE_SCHEMA": base_settings.database_schema, "REDIS_URL": TEST_REDIS_URL,
            "JWT_SECRET": base_settings.jwt_secret, "AUTH_RATE_LIMIT": "100000", "LOG_LEVEL": "warning",
            "TURN_MODE": "off", "SFU_HOST_LEASE": "1.5", "MEDIA_WORKERS": "1"}
     nodes = (NodeProcess(env).start(), NodeProcess(env).start())

@@ -21,6 +21,7 @@ import pytest
 
 from control.store.postgres import migration_files
 from tests.conftest import TEST_DATABASE_URL
+from tests.support.turn_client import free_udp_tcp_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,7 +50,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 12
 @pytest.fixture
 def embedded_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PUBLIC_URL"}}
-    env.update({"PEERSHARE_DATA": str(tmp_path / "data"), "PORT": str(_free_port()), "HOST": "127.0.0.1"})
+    # Its own TURN port: coturn's default 3478 may be taken by a PeerShare already running here.
+    env.update({"PEERSHARE_DATA": str(tmp_path / "data"), "PORT": str(_free_port()), "HOST": "127.0.0.1",
+                "TURN_PORT": str(free_udp_tcp_port())})
     yield env
 
 
