@@ -1,5 +1,5 @@
 """Background tasks owned by one object: started with `spawn`, all ended by `cancel` or `close`
-(DESIGN: every background task belongs to an owner and ends with it). A task is held until it
+(docs/style.md: every background task belongs to an owner and ends with it). A task is held until it
 finishes — an unreferenced asyncio task can be collected mid-run — and a failure is logged."""
 
 from __future__ import annotations

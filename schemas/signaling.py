@@ -1,7 +1,7 @@
 """The WebSocket signaling protocol: every frame either side may send.
 
 This module is the one source of the protocol. The server validates incoming frames with these
-models; `scripts/gen_schemas.py` writes the JSON Schema and the web client's TypeScript types
+models; `python -m schemas.codegen` writes the JSON Schema and the web client's TypeScript types
 from them (a test fails when those generated files are stale).
 
 Requests carry a client `id` and get exactly one `ok` or `error` with that id; pushes carry none.
