@@ -1,6 +1,6 @@
 // The signed-in app: a rail of groups, the channel sidebar, the main pane and the member list,
 // fed by one gateway connection and the state reducer.
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
@@ -8,6 +8,7 @@ import { CallSession } from "../calls/callSession";
 import { useCallRecording } from "../recording/useCallRecording";
 import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
+import { ActivityIcon } from "./ActivityIcon";
 import { CallView } from "./CallView";
 import { Invitations } from "./Invitations";
 import { GroupRail } from "./GroupRail";
@@ -19,7 +20,10 @@ import { ChannelIcon, ScreenIcon } from "./Icons";
 import { ConsentDialog, RecordingMark } from "./Recording";
 import { Recordings, RecordingToasts } from "./Recordings";
 
-export type Pane = "channel" | "settings" | "recordings";
+// The activity page brings Chart.js: loaded when first opened, not with the app.
+const Activity = lazy(() => import("./Activity").then((m) => ({ default: m.Activity })));
+
+export type Pane = "channel" | "settings" | "recordings" | "activity";
 
 export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => void }) {
   const [state, dispatch] = useReducer(reduce, initialState);
@@ -137,6 +141,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
             <span>
               <button className="icon" aria-label="Recordings" title="Recordings" aria-current={pane === "recordings" ? "page" : undefined}
                 onClick={() => showRecording(currentGroup.id, null)}><span className="rec-dot hollow" aria-hidden="true" /></button>
+              <button className="icon" aria-label="Activity" title="Activity" aria-current={pane === "activity" ? "page" : undefined}
+                onClick={() => setPane("activity")}><ActivityIcon /></button>
               <button className="icon" aria-label="Group settings" title="Group settings" onClick={() => setPane("settings")}>⚙</button>
             </span>
           )}
@@ -160,6 +166,12 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
         {currentGroup && pane === "recordings" && (
           <Recordings key={currentGroup.id} rest={rest} group={currentGroup} state={state} dispatch={dispatch}
             openId={openRecording} onClose={() => setPane("channel")} />
+        )}
+        {currentGroup && pane === "activity" && (
+          <Suspense fallback={<p role="status" className="hint">Loading…</p>}>
+            <Activity key={currentGroup.id} rest={rest} group={currentGroup} state={state} onClose={() => setPane("channel")}
+              onOpenRecording={(id) => showRecording(currentGroup.id, id)} />
+          </Suspense>
         )}
         {currentGroup && pane === "channel" && channel?.kind === "text" && (
           <TextChannel key={channel.id} channel={channel} state={state} dispatch={dispatch} rest={rest} gateway={gateway}
