@@ -2,7 +2,7 @@
 // and the calls CSV need the bearer token, so they are fetched, then handed to the browser as a blob.
 import { ApiError, type Rest } from "../api/rest";
 import { activitySearch, analyticsSearch, callsFilterSearch, callsSearch, exportSearch, type CallFilters, type DateRange } from "./query";
-import type { CallHistoryPage, GroupActivityPage, GroupAnalyticsOut, GroupEventKind } from "./types";
+import type { CallHistoryPage, GroupActivityPage, GroupAnalyticsOut, GroupEventKind } from "../api/protocol.gen";
 
 const base = (groupId: string) => `/api/groups/${encodeURIComponent(groupId)}`;
 

@@ -2,7 +2,7 @@
 // reader hears, and what the page says above the canvas) and the same numbers as a table. Pure
 // data, no Chart.js here: ui/ActivityChart.tsx turns a spec into a chart.
 import { formatNumber, formatShare } from "./format";
-import type { GroupAnalyticsOut } from "./types";
+import type { GroupAnalyticsOut } from "../api/protocol.gen";
 
 export type ChartKind = "bar" | "line" | "doughnut";
 

@@ -1,5 +1,5 @@
 // How the activity page words times, durations, shares and events. Pure, so unit tested.
-import type { CallParticipantOut, CallRecordOut, GroupEventKind, GroupEventOut } from "./types";
+import type { CallParticipantOut, CallRecordOut, GroupEventKind, GroupEventOut } from "../api/protocol.gen";
 
 /** 0 s → "0s", 59.6 s → "1m", 3725 s → "1h 2m", 45 s → "45s": minutes once past a minute. */
 export function formatDuration(seconds: number): string {

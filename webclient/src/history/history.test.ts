@@ -4,7 +4,7 @@ import { buildCharts } from "./charts";
 import { describeEvent, formatDuration, formatShare, modeSummary } from "./format";
 import { initialPaged, moreCursor, reducePaged, type Paged } from "./paging";
 import { activitySearch, analyticsSearch, callsFilterSearch, callsSearch, exportSearch, lastDays, NO_CALL_FILTERS } from "./query";
-import type { CallRecordOut, GroupAnalyticsOut, GroupEventOut } from "./types";
+import type { CallRecordOut, GroupAnalyticsOut, GroupEventOut } from "../api/protocol.gen";
 
 const analytics: GroupAnalyticsOut = {
   since: "2026-11-01T00:00:00Z", until: "2026-11-04T00:00:00Z",

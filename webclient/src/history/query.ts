@@ -1,6 +1,6 @@
 // The activity page's filters as REST query strings: only what is set, in a fixed order (the
 // string also names the query, so equal filters give equal strings and a stale answer is known).
-import type { GroupEventKind } from "./types";
+import type { GroupEventKind } from "../api/protocol.gen";
 
 export const CALLS_PAGE_SIZE = 25;
 export const EVENTS_PAGE_SIZE = 50;

@@ -4,7 +4,7 @@ import { useCallback, useId, useRef, useState, type KeyboardEvent } from "react"
 import type { GroupOut } from "../api/protocol.gen";
 import type { Rest } from "../api/rest";
 import { lastDays, NO_CALL_FILTERS, type CallFilters, type DateRange } from "../history/query";
-import type { GroupEventKind } from "../history/types";
+import type { GroupEventKind } from "../api/protocol.gen";
 import { channelsOf, type State } from "../state/store";
 import { ActivityAnalytics } from "./ActivityAnalytics";
 import { ActivityCalls } from "./ActivityCalls";

@@ -5,7 +5,7 @@ import { getAnalytics } from "../history/api";
 import { buildCharts } from "../history/charts";
 import { formatShare } from "../history/format";
 import { analyticsSearch, lastDays, type DateRange } from "../history/query";
-import type { GroupAnalyticsOut } from "../history/types";
+import type { GroupAnalyticsOut } from "../api/protocol.gen";
 import { failureText } from "../history/usePaged";
 import { ActivityChart } from "./ActivityChart";
 import type { Option } from "./ActivityCalls";

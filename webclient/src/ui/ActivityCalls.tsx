@@ -5,7 +5,7 @@ import type { Rest } from "../api/rest";
 import { listCalls } from "../history/api";
 import { formatDuration, formatNumber, formatWhen, modeSummary, participationSpan } from "../history/format";
 import { callsSearch, NO_CALL_FILTERS, type CallFilters } from "../history/query";
-import type { CallParticipantOut, CallRecordOut } from "../history/types";
+import type { CallParticipantOut, CallRecordOut } from "../api/protocol.gen";
 import { usePaged } from "../history/usePaged";
 import { ListStatus } from "./ActivityStatus";
 

@@ -3,7 +3,7 @@ import type { Rest } from "../api/rest";
 import { listActivity } from "../history/api";
 import { describeEvent, EVENT_KINDS, formatWhen } from "../history/format";
 import { activitySearch } from "../history/query";
-import type { GroupEventKind, GroupEventOut } from "../history/types";
+import type { GroupEventKind, GroupEventOut } from "../api/protocol.gen";
 import { usePaged } from "../history/usePaged";
 import { ListStatus } from "./ActivityStatus";
 
