@@ -8,8 +8,9 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
-from playwright.async_api import Browser, Download, Page, expect
+from playwright.async_api import Browser, Download, Page, Route, expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_webclient import eventually, receiving_video
@@ -31,9 +32,9 @@ async def _download(page: Page, button: str) -> tuple[Download, bytes]:
     return download, Path(path).read_bytes()
 
 
-async def _charts(page: Page) -> dict[str, dict[str, object]]:
+async def _charts(page: Page) -> dict[str, Any]:
     """Per chart on the page: its Chart.js type, series, the sum of each series, and the canvas size."""
-    result: dict[str, dict[str, object]] = await page.evaluate("""() => Object.fromEntries(
+    result: dict[str, Any] = await page.evaluate("""() => Object.fromEntries(
         [...document.querySelectorAll("figure[data-chart]")].map((figure) => {
             const canvas = figure.querySelector("canvas");
             const chart = window.peershareChart.getChart(canvas);
@@ -59,6 +60,18 @@ async def test_a_real_call_shows_on_the_activity_page_in_charts_and_exports(brow
     await alice.open_channel("Text channel general")
     await alice.send("see you at the call")
 
+    # Bob's browser first refuses him the camera: the client reports that failed join.
+    await bob.page.evaluate("""() => {
+        const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = () => {
+            navigator.mediaDevices.getUserMedia = real;
+            return Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+        };
+    }""")
+    await bob.open_channel("Voice channel General")
+    await bob.page.get_by_role("button", name="Join with camera").click()
+    await expect(bob.page.get_by_role("alert").filter(has_text="not allowed to use your camera")).to_be_visible()
+
     # One real call: peer to peer, video both ways, then both leave and it ends.
     await alice.join_call()
     await bob.join_call()
@@ -73,7 +86,7 @@ async def test_a_real_call_shows_on_the_activity_page_in_charts_and_exports(brow
     # The first load fails (the network drops it): the page says so and Retry recovers.
     failed_once = False
 
-    async def drop_first(route):  # type: ignore[no-untyped-def]
+    async def drop_first(route: Route) -> None:
         nonlocal failed_once
         if failed_once:
             await route.continue_()
@@ -83,7 +96,8 @@ async def test_a_real_call_shows_on_the_activity_page_in_charts_and_exports(brow
 
     await page.route("**/api/groups/*/calls?*", drop_first)
     await page.get_by_role("button", name="Activity", exact=True).click()
-    await expect(page.get_by_role("heading", name="Book club — activity")).to_be_visible()
+    # The page's code (and Chart.js) loads on first open, on a machine busy with two browsers.
+    await expect(page.get_by_role("heading", name="Book club — activity")).to_be_visible(timeout=15_000)
     await expect(page.get_by_role("alert")).to_be_visible()
     await page.get_by_role("button", name="Retry").click()
     await page.unroute("**/api/groups/*/calls?*")
@@ -125,14 +139,19 @@ async def test_a_real_call_shows_on_the_activity_page_in_charts_and_exports(brow
     for chart_id, series in CHART_SERIES.items():
         chart = charts[chart_id]
         assert chart is not None, f"{chart_id} has no Chart.js chart"
-        assert len(chart["series"]) == series, (chart_id, chart)  # type: ignore[arg-type]
-        assert chart["width"] > 0 and chart["height"] > 0, (chart_id, chart)  # type: ignore[operator]
+        assert len(chart["series"]) == series, (chart_id, chart)
+        assert chart["width"] > 0 and chart["height"] > 0, (chart_id, chart)
     assert charts["calls-per-day"]["labels"] == 30  # the default period, every day
-    assert charts["calls-per-day"]["sums"][0] == 1  # type: ignore[index]
+    assert charts["calls-per-day"]["sums"][0] == 1
     assert charts["participants-per-call"]["sums"] == [1]
     assert charts["turn-share"]["sums"] == [1, 0]  # direct, relayed
     assert charts["quality"]["sums"] == [2]  # two participations, graded or not
+    # Three joins: two in, one refused the camera.
+    assert charts["joins-per-day"]["sums"] == [2, 1]
+    assert charts["join-failures"]["sums"] == [1]
+    await expect(page.locator("figure[data-chart=join-failures] .chart-summary")).to_have_text("Camera/mic refused: 1.")
     await expect(page.locator("dl.totals")).to_contain_text("Calls1")
+    await expect(page.locator("dl.totals")).to_contain_text("Join success67%")
     await expect(page.locator("figure[data-chart=calls-per-day] .chart-summary")).to_contain_text("1 call,")
     assert await alice.axe_violations() == []
     await alice.screenshot(ARTIFACTS, "31-activity-analytics")

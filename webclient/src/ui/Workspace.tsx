@@ -5,6 +5,7 @@ import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
+import { reportJoinError, reportJoinFailure, watchMedia } from "../history/joinFailures";
 import { useCallRecording } from "../recording/useCallRecording";
 import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
@@ -116,7 +117,14 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
     const target = stateRef.current.channels[channelId];
     const session = new CallSession(gateway, channelId, local, target?.my_permissions ?? []);
     setCall(session);
-    await session.join();
+    try {
+      await session.join();
+    } catch (error) {
+      reportJoinError(gateway, channelId, session.joined?.call_id ?? null, error);
+      throw error;
+    }
+    // Joined, but the others' media may still never connect: that join failed too.
+    watchMedia(session, (callId) => reportJoinFailure(gateway, channelId, callId, "ice_failed", "no media arrived within 20 s"));
   }, [call, gateway]);
 
   const step = (delta: number) => {
@@ -179,7 +187,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
         )}
         {currentGroup && pane === "channel" && channel?.kind === "voice" && (
           <CallView key={channel.id} channel={channel} state={state} call={call?.channelId === channel.id ? call : null} recording={recording}
-            onJoin={(local) => joinCall(channel.id, local)} onLeft={() => setCall(null)} />
+            onJoin={(local) => joinCall(channel.id, local)} onLeft={() => setCall(null)}
+            onMediaRefused={(error) => reportJoinError(gateway, channel.id, null, error)} />
         )}
       </main>
       {currentGroup && (
