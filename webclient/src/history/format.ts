@@ -20,7 +20,8 @@ export function formatNumber(value: number | null, unit = "", digits = 0): strin
 }
 
 export const formatWhen = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-export const formatTime = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { timeStyle: "short" });
+/** To the second: short calls begin and end within a minute. */
+export const formatTime = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { timeStyle: "medium" });
 
 /** "12:01–12:09", "12:01–now" while still in the call. */
 export function participationSpan(p: CallParticipantOut): string {

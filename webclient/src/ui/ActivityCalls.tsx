@@ -38,7 +38,7 @@ export function ActivityCalls({ rest, groupId, filters, onFilters, channels, peo
         <label>To<input type="date" value={filters.to} min={filters.from || undefined} onChange={(e) => set({ to: e.target.value })} /></label>
         <div className="actions"><button type="button" className="secondary" disabled={!filtered} onClick={() => onFilters(NO_CALL_FILTERS)}>Clear filters</button></div>
       </form>
-      <ListStatus list={list} noun="calls" empty={filtered ? "No calls match these filters." : "No calls yet."} />
+      <ListStatus list={list} noun={["call", "calls"]} empty={filtered ? "No calls match these filters." : "No calls yet."} />
       {list.items && list.items.length > 0 && (
         <div className="table-scroll">
           <table className="calls-table">

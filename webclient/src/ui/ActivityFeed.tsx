@@ -22,7 +22,7 @@ export function ActivityFeed({ rest, groupId, kind, onKind }: {
           {Object.entries(EVENT_KINDS).map(([value, label]) => <option key={value} value={value}>{label}</option>)}
         </select></label>
       </form>
-      <ListStatus list={list} noun="events" empty={kind ? "Nothing of this kind yet." : "No activity yet."} />
+      <ListStatus list={list} noun={["event", "events"]} empty={kind ? "Nothing of this kind yet." : "No activity yet."} />
       {list.items && list.items.length > 0 && (
         <ol className="events">
           {list.items.map((event) => (

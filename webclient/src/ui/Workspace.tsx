@@ -1,6 +1,6 @@
 // The signed-in app: a rail of groups, the channel sidebar, the main pane and the member list,
 // fed by one gateway connection and the state reducer.
-import { lazy, Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
@@ -9,7 +9,7 @@ import { reportJoinError, reportJoinFailure, watchMedia } from "../history/joinF
 import { useCallRecording } from "../recording/useCallRecording";
 import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
-import { ActivityIcon } from "./ActivityIcon";
+import { Activity, ActivityIcon } from "./ActivityEntry";
 import { CallView } from "./CallView";
 import { Invitations } from "./Invitations";
 import { GroupRail } from "./GroupRail";
@@ -20,9 +20,6 @@ import { TextChannel } from "./TextChannel";
 import { ChannelIcon, ScreenIcon } from "./Icons";
 import { ConsentDialog, RecordingMark } from "./Recording";
 import { Recordings, RecordingToasts } from "./Recordings";
-
-// The activity page brings Chart.js: loaded when first opened, not with the app.
-const Activity = lazy(() => import("./Activity").then((m) => ({ default: m.Activity })));
 
 export type Pane = "channel" | "settings" | "recordings" | "activity";
 
