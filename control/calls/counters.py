@@ -13,7 +13,7 @@ class CallCounters:
     calls_ended: int = 0
     calls_relayed: int = 0
     # (result, reason): ("success", "") or ("failure", a join failure reason).
-    joins: Counter[tuple[str, str]] = field(default_factory=Counter)
+    joins: Counter[tuple[str, str]] = field(default_factory=lambda: Counter({("success", ""): 0}))
 
     def call_ended(self, seconds: float, relayed: bool) -> None:
         self.call_seconds += seconds

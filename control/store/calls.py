@@ -227,8 +227,9 @@ async def add_quality(conn: asyncpg.Connection, participant_id: uuid.UUID, *, gr
         f"UPDATE call_participants SET {column} = {column} + coalesce($4::float8,"
         "   least($5::float8, extract(epoch FROM now() - coalesce(quality_at, joined_at))::float8)),"
         " quality_at = now(),"
-        " rtt_sum_ms = rtt_sum_ms + coalesce($2, 0), rtt_samples = rtt_samples + ($2 IS NOT NULL)::int,"
-        " loss_sum_pct = loss_sum_pct + coalesce($3, 0), loss_samples = loss_samples + ($3 IS NOT NULL)::int"
+        " rtt_sum_ms = rtt_sum_ms + coalesce($2::float8, 0), rtt_samples = rtt_samples + ($2::float8 IS NOT NULL)::int,"
+        " loss_sum_pct = loss_sum_pct + coalesce($3::float8, 0),"
+        " loss_samples = loss_samples + ($3::float8 IS NOT NULL)::int"
         " WHERE id = $1 AND left_at IS NULL",
         participant_id, rtt_ms, loss_pct, seconds, QUALITY_GAP_S,
     )
@@ -236,8 +237,8 @@ async def add_quality(conn: asyncpg.Connection, participant_id: uuid.UUID, *, gr
 
 async def add_media_path(conn: asyncpg.Connection, participant_id: uuid.UUID, path: str, rtt_ms: float | None) -> None:
     await conn.execute(
-        "UPDATE call_participants SET media_path = $2, relayed = relayed OR $2 = 'relay', rtt_ms = $3,"
-        " rtt_sum_ms = rtt_sum_ms + coalesce($3, 0), rtt_samples = rtt_samples + ($3 IS NOT NULL)::int"
+        "UPDATE call_participants SET media_path = $2, relayed = relayed OR $2 = 'relay', rtt_ms = $3::float8,"
+        " rtt_sum_ms = rtt_sum_ms + coalesce($3::float8, 0), rtt_samples = rtt_samples + ($3::float8 IS NOT NULL)::int"
         " WHERE id = $1",
         participant_id, path, rtt_ms,
     )
