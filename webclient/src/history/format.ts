@@ -15,6 +15,11 @@ export function formatShare(share: number | null): string {
   return share === null ? "—" : `${Math.round(share * 100)}%`;
 }
 
+/** Minutes to a tenth while few (a short call is not "0 minutes"), whole beyond ten. */
+export function formatMinutes(minutes: number): string {
+  return minutes < 10 ? String(Math.round(minutes * 10) / 10) : String(Math.round(minutes));
+}
+
 export function formatNumber(value: number | null, unit = "", digits = 0): string {
   return value === null ? "—" : `${value.toFixed(digits)}${unit}`;
 }

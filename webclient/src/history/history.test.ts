@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { attachmentName } from "./api";
 import { buildCharts } from "./charts";
-import { describeEvent, formatDuration, formatShare, modeSummary } from "./format";
+import { describeEvent, formatDuration, formatMinutes, formatShare, modeSummary } from "./format";
 import { initialPaged, moreCursor, reducePaged, type Paged } from "./paging";
 import { activitySearch, analyticsSearch, callsFilterSearch, callsSearch, exportSearch, lastDays, NO_CALL_FILTERS } from "./query";
 import type { CallRecordOut, GroupAnalyticsOut, GroupEventOut } from "../api/protocol.gen";
@@ -79,6 +79,9 @@ describe("formatting", () => {
     expect(formatDuration(59.6)).toBe("1m");
     expect(formatDuration(125)).toBe("2m");
     expect(formatDuration(3725)).toBe("1h 2m");
+    expect(formatMinutes(0.12)).toBe("0.1");
+    expect(formatMinutes(9.96)).toBe("10");
+    expect(formatMinutes(123.4)).toBe("123");
     expect(formatShare(null)).toBe("—");
     expect(formatShare(0.956)).toBe("96%");
   });

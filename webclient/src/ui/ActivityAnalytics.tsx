@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 import type { Rest } from "../api/rest";
 import { getAnalytics } from "../history/api";
 import { buildCharts } from "../history/charts";
-import { formatShare } from "../history/format";
+import { formatMinutes, formatShare } from "../history/format";
 import { analyticsSearch, lastDays, type DateRange } from "../history/query";
 import type { GroupAnalyticsOut } from "../api/protocol.gen";
 import { failureText } from "../history/usePaged";
@@ -65,7 +65,7 @@ export function ActivityAnalytics({ rest, groupId, range, onRange, channelId, on
         <>
           <dl className="totals card" aria-label="Totals for the period">
             <div><dt>Calls</dt><dd>{analytics.totals.calls}</dd></div>
-            <div><dt>Call minutes</dt><dd>{Math.round(analytics.totals.call_minutes)}</dd></div>
+            <div><dt>Call minutes</dt><dd>{formatMinutes(analytics.totals.call_minutes)}</dd></div>
             <div><dt>Join success</dt><dd>{formatShare(analytics.totals.join_success_rate)}</dd></div>
             <div><dt>Calls needing TURN</dt><dd>{formatShare(analytics.totals.calls ? analytics.totals.turn_share : null)}</dd></div>
           </dl>
