@@ -40,7 +40,8 @@ export function ActivityCalls({ rest, groupId, filters, onFilters, channels, peo
       </form>
       <ListStatus list={list} noun={["call", "calls"]} empty={filtered ? "No calls match these filters." : "No calls yet."} />
       {list.items && list.items.length > 0 && (
-        <div className="table-scroll">
+        // Focusable, so keyboard users can scroll a table wider than the pane.
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Calls table">
           <table className="calls-table">
             <caption className="visually-hidden">Calls, newest first</caption>
             <thead><tr>
