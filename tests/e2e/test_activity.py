@@ -130,6 +130,7 @@ async def test_a_real_call_shows_on_the_activity_page_in_charts_and_exports(brow
     await page.get_by_label("Kind").select_option("call_started")
     await expect(events).to_have_count(1)
     assert await alice.axe_violations() == []
+    await alice.screenshot(ARTIFACTS, "32-activity-events")
 
     # Analytics: every chart drawn by Chart.js with its series, the numbers those of the call.
     await page.get_by_role("tab", name="Analytics").click()
@@ -164,6 +165,7 @@ async def test_a_real_call_shows_on_the_activity_page_in_charts_and_exports(brow
     dialog = page.get_by_role("dialog", name="Export Book club")
     await expect(dialog).to_be_visible()
     assert await alice.axe_violations() == []
+    await alice.screenshot(ARTIFACTS, "33-activity-export")
     download, body = await _download(page, "Download JSON")
     assert download.suggested_filename.endswith(".json")
     exported = json.loads(body)

@@ -24,14 +24,21 @@ export function usePaged<T>(key: string, fetchPage: (before: string | null) => P
     }
   }, [key, what]);
 
+  // A retry asks at once; new filters a moment after they stop changing.
+  const retrying = useRef(false);
   useEffect(() => {
-    const timer = setTimeout(() => void load(null), attempt === 0 ? SETTLE_MS : 0);
+    const timer = setTimeout(() => void load(null), retrying.current ? 0 : SETTLE_MS);
+    retrying.current = false;
     return () => clearTimeout(timer);
   }, [load, attempt]);
 
   const cursor = moreCursor(state);
   const loadMore = useCallback(() => (cursor ? load(cursor) : Promise.resolve()), [cursor, load]);
   // After a failed "load more" the list stays and only that page is asked again.
-  const retry = useCallback(() => (state.items && state.next ? load(state.next) : setAttempt((n) => n + 1)), [state.items, state.next, load]);
+  const retry = useCallback(() => {
+    if (state.items && state.next) return load(state.next);
+    retrying.current = true;
+    setAttempt((n) => n + 1);
+  }, [state.items, state.next, load]);
   return { ...state, more: cursor !== null, loadMore, retry };
 }
