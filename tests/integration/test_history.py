@@ -395,3 +395,79 @@ def test_metrics_and_the_stats_command_count_the_calls(scenario: Scenario) -> No
     refused = subprocess.run([sys.executable, "-m", "control", "stats", "--since", "0"], env=env,
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "--since" in refused.stderr
+
+
+async def test_report_join_failure_is_checked_like_joining(api: Api, server: RunningServer) -> None:
+    """Only for a voice channel whose calls the sender may join, with a known reason, for a call
+    of that channel, and no more often than joins."""
+    group = make_group_with_members(api, n=1)
+    owner = group.owner.api
+    stage = owner.post(f"/api/groups/{group.id}/channels", {
+        "name": "stage", "kind": "voice", "overrides": {"member": {"join_call": False}}}).json()["id"]
+    hidden = owner.post(f"/api/groups/{group.id}/channels", {
+        "name": "hidden", "kind": "voice", "overrides": {"member": {"view": False}}}).json()["id"]
+    other = make_group_with_members(api, n=0)
+    lounge = voice_channel(group)
+    member = await WsClient.connect(server.url, group.members[0].tokens["access_token"])
+    stranger = await WsClient.connect(server.url, other.owner.tokens["access_token"])
+    host = await WsClient.connect(server.url, other.owner.tokens["access_token"])
+    try:
+        elsewhere = await host.ok("join_call", channel_id=voice_channel(other))
+        await host.ok("leave_call")
+        refusals = {
+            "stage": (await member.request("report_join_failure", channel_id=stage, reason="ice_failed"))["code"],
+            "hidden": (await member.request("report_join_failure", channel_id=hidden, reason="ice_failed"))["code"],
+            "text": (await member.request("report_join_failure", channel_id=group.text_channel_id,
+                                          reason="timeout"))["code"],
+            "outsider": (await stranger.request("report_join_failure", channel_id=lounge, reason="other"))["code"],
+            "reason": (await member.request("report_join_failure", channel_id=lounge, reason="bored"))["code"],
+            "detail": (await member.request("report_join_failure", channel_id=lounge, reason="other",
+                                            detail="x" * 201))["code"],
+            "call": (await member.request("report_join_failure", channel_id=lounge, reason="ice_failed",
+                                          call_id=elsewhere["call_id"]))["code"],
+        }
+        assert refusals == {"stage": "permission_denied", "hidden": "channel_not_found", "text": "not_a_voice_channel",
+                            "outsider": "channel_not_found", "reason": "invalid_frame", "detail": "invalid_frame",
+                            "call": "call_not_found"}
+        # The member's four refused reports above (stage, hidden, text, call) count too.
+        allowed = server.settings.join_rate - 4
+        for _ in range(allowed):
+            await member.ok("report_join_failure", channel_id=lounge, reason="worker_error")
+        limited = await member.request("report_join_failure", channel_id=lounge, reason="worker_error")
+        assert limited["code"] == "rate_limited"
+    finally:
+        for ws in (member, stranger, host):
+            await ws.close()
+    totals = owner.get(f"/api/groups/{group.id}/analytics").json()
+    assert totals["join_failure_reasons"] == [{"reason": "worker_error", "count": allowed}]
+    assert (totals["totals"]["join_attempts"], totals["totals"]["join_success_rate"]) == (allowed, 0.0)
+
+
+def test_bad_query_parameters_are_clear_errors(api: Api) -> None:
+    group = make_group_with_members(api, n=0)
+    other = make_group_with_members(api, n=0)
+    owner = group.owner.api
+    base = f"/api/groups/{group.id}"
+    cases = [
+        ("/calls", {"limit": "0"}, 422, "invalid_body"),
+        ("/calls", {"limit": "101"}, 422, "invalid_body"),
+        ("/calls", {"limit": "1.5"}, 422, "invalid_body"),
+        ("/calls", {"since": "yesterday"}, 422, "invalid_body"),
+        ("/calls", {"before": "not-a-cursor"}, 400, "invalid_cursor"),
+        ("/calls", {"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, 400, "invalid_range"),
+        ("/calls", {"channel_id": voice_channel(other)}, 404, "channel_not_found"),
+        ("/calls", {"participant_id": "me"}, 422, "invalid_body"),
+        ("/calls", {"surprise": "1"}, 422, "invalid_body"),
+        ("/activity", {"kind": "party"}, 422, "invalid_body"),
+        ("/activity", {"before": "-1"}, 400, "invalid_cursor"),
+        ("/analytics", {"since": "2020-01-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, 400, "range_too_long"),
+        # A time without a zone is UTC; a `since` in the future with `until` now is an empty range.
+        ("/analytics", {"since": "2999-01-01T00:00:00"}, 400, "invalid_range"),
+        ("/export", {"messages": "yes"}, 422, "invalid_body"),
+        ("/calls.csv", {"until": "0000-01-01"}, 422, "invalid_body"),
+    ]
+    for path, params, status, code in cases:
+        response = owner.get(base + path, params=params)
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code), (path, params)
+    naive = owner.get(base + "/calls", params={"since": "2000-01-01T00:00:00"})
+    assert naive.status_code == 200 and naive.json() == {"calls": [], "next": None}
