@@ -3,7 +3,7 @@ import { attachmentName } from "./api";
 import { buildCharts } from "./charts";
 import { describeEvent, formatDuration, formatMinutes, formatShare, modeSummary } from "./format";
 import { initialPaged, moreCursor, reducePaged, type Paged } from "./paging";
-import { activitySearch, analyticsSearch, callsFilterSearch, callsSearch, exportSearch, lastDays, NO_CALL_FILTERS } from "./query";
+import { activitySearch, analyticsSearch, callsFilterSearch, callsSearch, exportSearch, lastDays, NO_CALL_FILTERS, rangeProblem } from "./query";
 import type { CallRecordOut, GroupAnalyticsOut, GroupEventOut } from "../api/protocol.gen";
 
 const analytics: GroupAnalyticsOut = {
@@ -38,6 +38,14 @@ describe("the activity page's queries", () => {
     expect(analyticsSearch({ from: "", to: "" })).toBe("");
     expect(exportSearch(true)).toBe("messages=true");
     expect(exportSearch(false)).toBe("messages=false");
+  });
+
+  it("asks for analytics only over a period the server takes", () => {
+    expect(rangeProblem({ from: "2026-01-01", to: "2026-01-01" })).toBeNull();
+    expect(rangeProblem({ from: "2025-01-01", to: "2026-01-01" })).toBeNull(); // 366 days
+    expect(rangeProblem({ from: "2025-01-01", to: "2026-01-02" })).toBe("Choose at most 366 days.");
+    expect(rangeProblem({ from: "2026-01-02", to: "2026-01-01" })).toBe("The first day must not be after the last.");
+    expect(rangeProblem({ from: "", to: "2026-01-01" })).toBe("Choose the first and the last day.");
   });
 
   it("counts the last N days back from today, today included", () => {

@@ -36,6 +36,17 @@ export function lastDays(days: number, today: Date = new Date()): DateRange {
   return { from: dayString(from), to: dayString(today) };
 }
 
+/** The longest period the analytics cover (the server's MAX_DAYS). */
+export const ANALYTICS_MAX_DAYS = 366;
+
+/** What is wrong with an analytics period, in words; null when it can be asked for. */
+export function rangeProblem(range: DateRange): string | null {
+  if (!range.from || !range.to) return "Choose the first and the last day.";
+  if (range.from > range.to) return "The first day must not be after the last.";
+  const days = (Date.parse(startOfDay(range.to, 1)) - Date.parse(startOfDay(range.from))) / 86_400_000;
+  return Math.round(days) > ANALYTICS_MAX_DAYS ? `Choose at most ${ANALYTICS_MAX_DAYS} days.` : null;
+}
+
 /** Both days taken whole: `since` the start of `from`, `until` the start of the day after `to`. */
 function rangeParams(range: DateRange): Record<string, string> {
   return {

@@ -4,7 +4,7 @@ import type { Rest } from "../api/rest";
 import { getAnalytics } from "../history/api";
 import { buildCharts } from "../history/charts";
 import { formatMinutes, formatShare } from "../history/format";
-import { analyticsSearch, lastDays, type DateRange } from "../history/query";
+import { analyticsSearch, lastDays, rangeProblem, type DateRange } from "../history/query";
 import type { GroupAnalyticsOut } from "../api/protocol.gen";
 import { failureText } from "../history/usePaged";
 import { ActivityChart } from "./ActivityChart";
@@ -20,7 +20,8 @@ export function ActivityAnalytics({ rest, groupId, range, onRange, channelId, on
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
   const key = `${groupId}?${analyticsSearch(range, channelId)}`;
-  const complete = !!range.from && !!range.to && range.from <= range.to;
+  const problem = rangeProblem(range);
+  const complete = problem === null;
 
   useEffect(() => {
     if (!complete) return;
@@ -53,7 +54,7 @@ export function ActivityAnalytics({ rest, groupId, range, onRange, channelId, on
           {channels.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
         </select></label>
       </form>
-      {!complete && <p className="hint">Choose both days, the first not after the last.</p>}
+      {problem && <p role="alert" className="error">{problem}</p>}
       {error && (
         <div role="alert" className="error-box">
           <p className="error">{error}</p>
