@@ -123,7 +123,11 @@ async def test_a_real_call_shows_on_the_activity_page_in_charts_and_exports(brow
     await expect(rows).to_have_count(1)
 
     # Activity: the call and Bob's arrival are among the events; the kind filter narrows them.
-    await page.get_by_role("tab", name="Activity").click()
+    # The tabs go by arrow keys too.
+    await page.get_by_role("tab", name="Calls").focus()
+    await page.keyboard.press("ArrowRight")
+    await expect(page.get_by_role("tab", name="Activity")).to_have_attribute("aria-selected", "true")
+    await expect(page.get_by_role("tab", name="Activity")).to_be_focused()
     events = page.locator("ol.events li")
     await expect(events.filter(has_text="started a call in #General")).to_have_count(1)
     await expect(events.filter(has_text="Bob")).not_to_have_count(0)
