@@ -21,6 +21,7 @@ from control.api import (
     client,
     groups,
     health,
+    history,
     invites,
     members,
     messages,
@@ -58,7 +59,7 @@ log = structlog.get_logger(__name__)
 
 ENDPOINTS: list[Endpoint] = [
     ep
-    for module in (health, client, auth, oauth, groups, channels, invites, members, messages, recordings)
+    for module in (health, client, auth, oauth, groups, channels, invites, members, messages, recordings, history)
     for ep in module.router.endpoints
 ]
 

@@ -1,7 +1,8 @@
 """`peershare`: the operators' command line. `peershare serve` runs a node; `peershare migrate`
 brings the database schema up to date; `peershare user create` makes a local account;
 `peershare group list` lists the groups; `peershare recordings list|purge|export` looks after the
-recordings archive (in whichever storage the settings name)."""
+recordings archive (in whichever storage the settings name); `peershare stats` sums up the
+deployment's calls (minutes, TURN share, join success)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,36 @@ def _group_list(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{'id':36}  {'members':>7}  {'privacy':7}  name")
             for row in rows:
                 print(f"{row['id']!s:36}  {row['member_count']:>7}  {row['privacy']:7}  {row['name']}")
+        return 0
+
+    return int(asyncio.run(_with_db(settings, show)))
+
+
+def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from control.history.deployment import deployment_stats
+
+    if args.since <= 0:
+        print("error: --since takes a number of days above 0", file=sys.stderr)
+        return 2
+
+    async def show(db, _applied):  # type: ignore[no-untyped-def]
+        async with db.connection() as conn:
+            stats = await deployment_stats(conn, datetime.now(timezone.utc) - timedelta(days=args.since))
+        if args.json:
+            print(json.dumps(stats.as_json()))
+            return 0
+
+        def share(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1%}"
+
+        print(f"calls started in the last {args.since:g} day(s) (since {stats.since:%Y-%m-%d %H:%M} UTC)")
+        print(f"  calls            {stats.calls}")
+        print(f"  call minutes     {stats.call_minutes:.1f}  (P2P {stats.p2p_minutes:.1f}, SFU {stats.sfu_minutes:.1f})")
+        print(f"  relayed by TURN  {stats.relayed_calls}  ({share(stats.turn_share)} of calls)")
+        print(f"  joins            {stats.join_successes} of {stats.join_attempts} succeeded"
+              f"  ({share(stats.join_success_rate)})")
         return 0
 
     return int(asyncio.run(_with_db(settings, show)))
@@ -232,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     listing = group.add_parser("list", help="every group, with its member count")
     listing.add_argument("--json", action="store_true", help="one JSON array instead of a table")
     listing.set_defaults(run=_group_list)
+    stats = commands.add_parser("stats", help="the deployment's calls: minutes, TURN share, join success")
+    stats.add_argument("--since", type=float, default=30, metavar="DAYS", help="look back this many days (30)")
+    stats.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    stats.set_defaults(run=_stats)
     recs = commands.add_parser("recordings", help="the recordings archive").add_subparsers(
         dest="recordings_command", required=True)
     rec_list = recs.add_parser("list", help="recordings, newest first")

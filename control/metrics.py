@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import resource
+from datetime import datetime, timedelta, timezone
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -17,6 +18,7 @@ from control import __version__
 from control.errors import PermissionDenied, Unauthenticated
 from control.proxies import is_local_request
 from control.services import Services
+from control.history.deployment import deployment_stats
 from control.store import calls
 
 
@@ -48,10 +50,25 @@ async def render(services: Services) -> str:
                [({}, services.chat.sent_total)])
     async with services.db.connection() as conn:
         live = await calls.live_counts(conn)
+        day = await deployment_stats(conn, datetime.now(timezone.utc) - timedelta(days=1))
     out.metric("peershare_calls_live", "gauge", "live calls of the deployment, by mode",
                [({"mode": mode}, live.get(mode, (0, 0))[0]) for mode in ("p2p", "sfu")])
     out.metric("peershare_call_participants_live", "gauge", "people in live calls of the deployment, by mode",
                [({"mode": mode}, live.get(mode, (0, 0))[1]) for mode in ("p2p", "sfu")])
+    counted = services.calls.counters
+    out.metric("peershare_call_minutes_total", "counter", "minutes of the calls that ended on this node",
+               [({}, counted.call_seconds / 60)])
+    out.metric("peershare_calls_ended_total", "counter", "calls that ended on this node", [({}, counted.calls_ended)])
+    out.metric("peershare_calls_relayed_total", "counter",
+               "calls that ended on this node in which TURN relayed someone's media", [({}, counted.calls_relayed)])
+    out.metric("peershare_call_joins_total", "counter",
+               "joins this node let in (success) and failed joins refused here or reported by clients here",
+               [({"result": result} | ({"reason": reason} if reason else {}), n)
+                for (result, reason), n in sorted(counted.joins.items())])
+    out.metric("peershare_turn_share_24h", "gauge", "share of the deployment's calls of the last 24 h that TURN relayed",
+               [({}, day.turn_share)] if day.turn_share is not None else [])
+    out.metric("peershare_join_success_rate_24h", "gauge", "share of the deployment's joins of the last 24 h that worked",
+               [({}, day.join_success_rate)] if day.join_success_rate is not None else [])
     sfu = services.sfu
     rooms = sfu.rooms()
     out.metric("peershare_sfu_rooms", "gauge", "SFU rooms hosted on this node", [({}, len(rooms))])

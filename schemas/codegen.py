@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIGNALING_SCHEMA = ROOT / "schemas" / "generated" / "signaling.schema.json"
 OPENAPI = ROOT / "schemas" / "generated" / "openapi.json"
 TYPESCRIPT = ROOT / "webclient" / "src" / "api" / "protocol.gen.ts"
+GROUP_EXPORT_SCHEMA = ROOT / "schemas" / "group_export.schema.json"
 
 _REF = "#/$defs/{model}"
 
@@ -115,9 +116,16 @@ def typescript(schema: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def group_export_schema() -> dict[str, Any]:
+    """The export document's JSON Schema (draft 2020-12), for those who read exports elsewhere."""
+    schema = TypeAdapter(rest.GroupExport).json_schema(mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
 def generated_files() -> dict[Path, str]:
     schema = signaling_schema()
     return {
+        GROUP_EXPORT_SCHEMA: json.dumps(group_export_schema(), indent=2, sort_keys=True) + "\n",
         SIGNALING_SCHEMA: json.dumps(schema, indent=2, sort_keys=True) + "\n",
         OPENAPI: json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n",
         TYPESCRIPT: typescript(schema),

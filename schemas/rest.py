@@ -489,6 +489,258 @@ class MediaQuery(Body):
     token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
 
 
+# --- group history, analytics, export ----------------------------------------------------------
+
+
+class QualityGrade(StrEnum):
+    good = "good"
+    fair = "fair"
+    poor = "poor"
+
+
+class MediaPath(StrEnum):
+    direct = "direct"
+    relay = "relay"
+
+
+class JoinFailureReason(StrEnum):
+    ice_failed = "ice_failed"
+    permission_denied = "permission_denied"
+    media_denied = "media_denied"
+    worker_error = "worker_error"
+    timeout = "timeout"
+    other = "other"
+
+
+class GroupEventKind(StrEnum):
+    member_joined = "member_joined"
+    member_left = "member_left"
+    member_removed = "member_removed"
+    member_banned = "member_banned"
+    invite_created = "invite_created"
+    invite_used = "invite_used"
+    channel_created = "channel_created"
+    channel_deleted = "channel_deleted"
+    role_changed = "role_changed"
+    call_started = "call_started"
+    recording_started = "recording_started"
+
+
+HistoryCursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class CallParticipantOut(Out):
+    """One participation: someone who left and rejoined appears once per participation."""
+
+    user_id: uuid.UUID
+    display_name: str
+    joined_at: datetime
+    left_at: datetime | None
+    left_reason: str | None
+    media_path: MediaPath | None = Field(description="relay: TURN carried their media at some point")
+    rtt_ms: float | None = Field(description="average round-trip time reported")
+    loss_pct: float | None = Field(description="average packet loss reported")
+    quality: QualityGrade | None = Field(description="null: no quality was measured")
+    screen_shared: bool = Field(description="shared their screen at some point")
+
+
+class CallRecordingSummary(Out):
+    id: uuid.UUID
+    title: str
+    state: RecordingState
+    duration_s: float | None
+
+
+class CallRecordOut(Out):
+    id: uuid.UUID
+    channel_id: uuid.UUID
+    channel_name: str
+    started_at: datetime
+    ended_at: datetime | None = Field(description="null: the call is live")
+    duration_s: float = Field(description="to now while live")
+    p2p_seconds: float
+    sfu_seconds: float
+    relayed: bool = Field(description="any participant's media went through TURN")
+    screen_shared: bool
+    join_failures: int
+    participants: list[CallParticipantOut]
+    recordings: list[CallRecordingSummary]
+
+
+class CallHistoryPage(Out):
+    calls: list[CallRecordOut]
+    next: str | None = Field(description="pass as `before` for the next (older) page; null: no more")
+
+
+class CallHistoryQuery(Body):
+    channel_id: uuid.UUID | None = None
+    since: datetime | None = Field(default=None, description="started at or after")
+    until: datetime | None = Field(default=None, description="started before")
+    participant_id: uuid.UUID | None = Field(default=None, description="a user who took part")
+    before: HistoryCursor | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
+
+
+class CallsCsvQuery(Body):
+    channel_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    participant_id: uuid.UUID | None = None
+
+
+class GroupEventOut(Out):
+    id: str
+    kind: GroupEventKind
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_name: str | None
+    subject_id: uuid.UUID | None
+    subject_name: str | None
+    channel_id: uuid.UUID | None
+    channel_name: str | None
+    detail: str = Field(description="the new role, an invite code's first characters, a recording's title")
+
+
+class GroupActivityPage(Out):
+    events: list[GroupEventOut]
+    next: str | None = Field(description="pass as `before` for the next (older) page; null: no more")
+
+
+class ActivityQuery(Body):
+    kind: GroupEventKind | None = None
+    before: HistoryCursor | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
+
+
+class AnalyticsQuery(Body):
+    since: datetime | None = Field(default=None, description="default: 30 days before `until`")
+    until: datetime | None = Field(default=None, description="default: now")
+    channel_id: uuid.UUID | None = None
+
+
+class AnalyticsDay(Out):
+    day: str = Field(description="YYYY-MM-DD (UTC)")
+    calls: int
+    call_minutes: float
+    p2p_minutes: float
+    sfu_minutes: float
+    relayed_calls: int
+    join_attempts: int
+    join_failures: int
+
+
+class AnalyticsTotals(Out):
+    calls: int
+    call_minutes: float
+    p2p_minutes: float
+    sfu_minutes: float
+    participants_avg: float
+    turn_share: float = Field(description="0..1: share of calls with a relayed participant")
+    join_attempts: int
+    join_successes: int
+    join_success_rate: float | None
+    rtt_avg_ms: float | None
+    rtt_p95_ms: float | None
+    loss_avg_pct: float | None
+    loss_p95_pct: float | None
+
+
+class ParticipantsPerCall(Out):
+    participants: int
+    calls: int
+
+
+class QualityDistribution(Out):
+    good: int
+    fair: int
+    poor: int
+    unknown: int
+
+
+class JoinFailureCount(Out):
+    reason: JoinFailureReason
+    count: int
+
+
+class GroupAnalyticsOut(Out):
+    since: datetime
+    until: datetime
+    days: list[AnalyticsDay]
+    totals: AnalyticsTotals
+    participants_per_call: list[ParticipantsPerCall]
+    quality: QualityDistribution = Field(description="per participation")
+    join_failure_reasons: list[JoinFailureCount]
+
+
+class ExportQuery(Body):
+    messages: Literal["true", "false"] = Field(default="false", description="include the messages I may read")
+
+
+class ExportGroup(Out):
+    id: uuid.UUID
+    name: str
+    description: str
+    privacy: Privacy
+    owner_id: uuid.UUID
+    created_at: datetime
+
+
+class ExportChannel(Out):
+    id: uuid.UUID
+    kind: ChannelKind
+    name: str
+    topic: str
+    position: int
+
+
+class ExportMember(Out):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    role: RoleName
+    joined_at: datetime
+
+
+class ExportRecording(Out):
+    id: uuid.UUID
+    title: str
+    state: RecordingState
+    channel_id: uuid.UUID
+    call_id: uuid.UUID | None
+    started_at: datetime
+    duration_s: float | None
+    size_bytes: int | None
+
+
+class ExportMessage(Out):
+    id: uuid.UUID
+    channel_id: uuid.UUID
+    author_id: uuid.UUID
+    seq: int
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+
+
+class GroupExport(Out):
+    """`GET /api/groups/{id}/export`: one JSON document, streamed. Owners and moderators get the
+    whole group; members and guests the channels they may view, themselves as a member and the
+    calls they took part in. schemas/group_export.schema.json is this model's JSON Schema."""
+
+    # `messages` is left out unless asked for: not a required field.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
+    format: Literal["peershare.group-export/1"]
+    exported_at: datetime
+    group: ExportGroup
+    channels: list[ExportChannel]
+    members: list[ExportMember]
+    calls: list[CallRecordOut]
+    recordings: list[ExportRecording]
+    messages: list[ExportMessage] | None = Field(default=None, description="only with ?messages=true")
+
+
 # Groups' settings name these shapes before they are defined.
 GroupPatch.model_rebuild()
 GroupOut.model_rebuild()

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from schemas.rest import ChannelOut, GroupOut, MemberOut, MessageOut, UserOut
+from schemas.rest import ChannelOut, GroupOut, JoinFailureReason, MemberOut, MessageOut, UserOut
 
 RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MessageBody = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
@@ -305,6 +305,19 @@ class ReportQuality(Frame):
     loss_pct: Annotated[float, Field(ge=0, le=100)]
 
 
+class ReportJoinFailure(Frame):
+    """The client could not get into a call (ICE never connected, the camera or microphone was
+    refused, the SFU failed, ...): counted in the group's join success rate. `call_id`: the call
+    the server had let it into, if it got that far."""
+
+    type: Literal["report_join_failure"]
+    id: RequestId
+    channel_id: uuid.UUID
+    call_id: uuid.UUID | None = None
+    reason: JoinFailureReason
+    detail: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
 ClientFrame = Annotated[
     Union[
         Hello, Ping, SendMessage, EditMessage, DeleteMessage, Typing, SetPresence, StartCallNotice,
@@ -312,7 +325,7 @@ ClientFrame = Annotated[
         RecordingStart, RecordingStop, RecordingConsent,
         ReportMediaPath, SetMediaState, SfuCapabilities,
         SfuCreateTransport, SfuConnectTransport, SfuProduce, SfuReady, SfuResumeConsumer, SfuProducerAction,
-        SfuPreferredLayers, SfuRestartIce, SfuLeave, ReportQuality,
+        SfuPreferredLayers, SfuRestartIce, SfuLeave, ReportQuality, ReportJoinFailure,
     ],
     Field(discriminator="type"),
 ]

@@ -9,7 +9,7 @@ from control.groups import deletion
 from control.realtime.frames import channel_frames
 from control.rights import RightsChange, RightsChanged
 from control.errors import PermissionDenied
-from control.store import channels
+from control.store import channels, events
 from control.views import channel_out
 from schemas.rest import ChannelCreate, ChannelOut, ChannelPatch
 
@@ -43,6 +43,8 @@ async def create_channel(ctx: Context, body: ChannelCreate) -> ChannelOut:
             position=body.position,
         )
         row = await channels.get_channel(conn, channel_id)
+        await events.record(conn, access.group_id, "channel_created", actor_id=ctx.principal.user_id,
+                            channel_id=channel_id, detail=body.kind.value)
     assert row is not None
     await ctx.services.realtime.hub.publish_to_group(access.group_id, channel_frames(row))
     return channel_out(row, role)

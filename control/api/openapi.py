@@ -107,9 +107,10 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
         successes = {status: ok}
         if ep.produces is not None:
             file = {"content": {ep.produces: {"schema": {"type": "string", "format": "binary"}}}}
-            successes = {"200": {"description": "The whole file", **file},
-                         "206": {"description": "The requested byte range (Content-Range)", **file},
-                         "302": {"description": "Redirect to the file in object storage, briefly valid"}}
+            successes = {"200": {"description": "The whole file", **file}}
+            if ep.produces.startswith("video/"):  # media answers byte ranges, and with S3 a redirect
+                successes |= {"206": {"description": "The requested byte range (Content-Range)", **file},
+                              "302": {"description": "Redirect to the file in object storage, briefly valid"}}
         operation["responses"] = successes | {
             str(code): {"description": _ERRORS[code], "content": {"application/json": {"schema": error}}}
             for code in error_statuses(ep)

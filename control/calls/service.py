@@ -19,6 +19,7 @@ import structlog
 
 from control.access import channel_access
 from control.auth.tokens import Principal
+from control.calls.counters import CallCounters
 from control.calls.ice import call_ice_servers
 from control.calls.participation import granted_in_call, my_participation, restricted
 from control.calls.sdp import sending_tracks
@@ -34,7 +35,7 @@ from control.realtime.frames import dump, viewer_roles
 from control.realtime.gateway import Realtime
 from control.rights import Eviction, Rights, RightsChange, RightsChanged
 from control.settings import Settings
-from control.store import calls, channels, recordings, users
+from control.store import calls, channels, join_attempts, recordings, users
 from control.store.postgres import Database
 from control.views import participant_out, recording_info
 from schemas.signaling import (
@@ -92,6 +93,7 @@ class CallService:
         # Time limits of participants whose sessions live on this node.
         self._limits: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._janitor: asyncio.Task[None] | None = None
+        self.counters = CallCounters()
 
     async def start(self) -> None:
         self._janitor = asyncio.create_task(self._remove_abandoned(), name="call-janitor")
@@ -107,6 +109,24 @@ class CallService:
 
     async def join(self, principal: Principal, session_id: str, channel_id: uuid.UUID,
                    resume_token: str | None) -> CallJoined:
+        try:
+            return await self._join(principal, session_id, channel_id, resume_token)
+        except PermissionDenied as refused:
+            await self._record_refusal(principal, channel_id, refused)
+            raise
+
+    async def _record_refusal(self, principal: Principal, channel_id: uuid.UUID, refused: PermissionDenied) -> None:
+        """A join the server refused (no right to join, guest time used up) is a failed attempt."""
+        async with self._db.transaction() as conn:
+            channel = await channels.get_channel(conn, channel_id)
+            if channel is None:
+                return
+            await join_attempts.record(conn, group_id=channel["group_id"], channel_id=channel_id, call_id=None,
+                                       user_id=principal.user_id, reason="permission_denied", detail=refused.code)
+        self.counters.join_failed("permission_denied")
+
+    async def _join(self, principal: Principal, session_id: str, channel_id: uuid.UUID,
+                    resume_token: str | None) -> CallJoined:
         replaced: asyncpg.Record | None = None
         limit = self._settings.guest_call_limit_s if principal.is_guest else None
         async with self._db.transaction() as conn:
@@ -118,7 +138,7 @@ class CallService:
                 raise InvalidInput("calls happen in voice channels", code="not_a_voice_channel")
             if Permission.JOIN_CALL not in channel_permissions(access.role, channel["overrides"]):
                 raise PermissionDenied("you may not join calls in this channel")
-            call = await calls.lock_live_call(conn, channel_id, channel["group_id"])
+            call = await calls.lock_live_call(conn, channel_id, channel["group_id"], principal.user_id)
             resumed = None
             if resume_token is not None:
                 resumed = await calls.find_by_resume_token(conn, call["id"], principal.user_id, _hash(resume_token))
@@ -133,7 +153,7 @@ class CallService:
                 replaced = await calls.live_participation_of(conn, principal.user_id)
                 if replaced is not None:
                     await self._leave_locked(conn, replaced, "joined_elsewhere")
-                    call = await calls.lock_live_call(conn, channel_id, channel["group_id"])
+                    call = await calls.lock_live_call(conn, channel_id, channel["group_id"], principal.user_id)
                 token = secrets.token_urlsafe(32)
                 participant_id = await calls.insert_participant(conn, call["id"], principal.user_id, session_id,
                                                                 _hash(token), principal.sign_in_id)
@@ -143,8 +163,13 @@ class CallService:
                 remaining = limit - await calls.call_seconds_in_group(conn, principal.user_id, channel["group_id"])
                 if remaining <= 0:
                     raise PermissionDenied("your call time in this group is used up", code="call_time_used")
+            if resumed is None:  # a resume is the same attempt going on
+                await join_attempts.record(conn, group_id=channel["group_id"], channel_id=channel_id,
+                                           call_id=call["id"], user_id=principal.user_id, reason=None)
             roster, mode = await self._sync_mode(conn, call)
             recording, ask = await self._recording_for_joiner(conn, call["id"], principal.user_id)
+        if resumed is None:
+            self.counters.joined()
         if replaced is not None:
             await self._tell_removed(replaced, "joined_elsewhere")
             await self._announce(replaced["call_id"])
@@ -224,7 +249,7 @@ class CallService:
         recorded = await recordings.live_of_call(conn, call["id"]) is not None
         mode = mode_for(len(roster), recorded or any(restricted(p) for p in roster))
         if not roster:
-            await calls.end_call(conn, call)
+            self.counters.call_ended(*await calls.end_call(conn, call))
             await recordings.end_uncaptured(conn, call["id"])
         elif mode.value != call["mode"]:
             await calls.set_mode(conn, call, mode.value)
@@ -383,14 +408,18 @@ class CallService:
         return [Eviction(row["user_id"], row["call_id"]) for row, _ in out]
 
     async def report_media_path(self, principal: Principal, path: str, rtt_ms: float | None) -> None:
-        await self._update_mine(principal, media_path=path, rtt_ms=rtt_ms)
+        async with self._db.transaction() as conn:
+            me = await my_participation(conn, principal.user_id)
+            await calls.add_media_path(conn, me["id"], path, rtt_ms)
 
     async def report_quality(self, principal: Principal, session_id: str, rtt_ms: float, loss_pct: float) -> None:
-        """P2P calls grade themselves from the clients' own stats (SFU calls from mediasoup's scores)."""
+        """P2P calls grade themselves from the clients' own stats (SFU calls from mediasoup's
+        scores); the participation's summary keeps the averages and the time in each grade."""
+        quality = p2p_quality(rtt_ms, loss_pct)
         async with self._db.connection() as conn:
             me = await my_participation(conn, principal.user_id, session_id)
+            await calls.add_quality(conn, me["id"], grade=quality, rtt_ms=rtt_ms, loss_pct=loss_pct)
             roster = await calls.live_participants(conn, me["call_id"])
-        quality = p2p_quality(rtt_ms, loss_pct)
         for participant in roster:
             await self._push(participant["session_id"], CallQuality(channel_id=me["channel_id"],
                                                                     participant_id=me["id"], quality=quality))
@@ -407,13 +436,33 @@ class CallService:
                                        code=f"{permission.value}_not_allowed")
         if audio and me["muted_by_moderator"]:
             raise PermissionDenied("a moderator muted you", code="muted_by_moderator")
-        await self._update_mine(principal, audio=audio, video=video, screen=screen)
+        async with self._db.transaction() as conn:
+            await calls.update_participant(conn, me["id"], audio=audio, video=video, screen=screen)
+            if screen:
+                await calls.mark_screen_shared(conn, me["id"])
         await self._announce(me["call_id"])
 
-    async def _update_mine(self, principal: Principal, **fields: object) -> None:
+    async def report_join_failure(self, principal: Principal, channel_id: uuid.UUID, call_id: uuid.UUID | None,
+                                  reason: str, detail: str) -> None:
+        """A client's own failure to get into a call, for a channel whose calls it may join. With
+        the call the server let it into, that join becomes the failed attempt."""
         async with self._db.transaction() as conn:
-            me = await my_participation(conn, principal.user_id)
-            await calls.update_participant(conn, me["id"], **fields)
+            channel, access = await channel_access(conn, principal, channel_id)
+            assert access.role is not None
+            if channel["kind"] != "voice":
+                raise InvalidInput("calls happen in voice channels", code="not_a_voice_channel")
+            if Permission.JOIN_CALL not in channel_permissions(access.role, channel["overrides"]):
+                raise PermissionDenied("you may not join calls in this channel")
+            if call_id is not None:
+                call = await calls.get_call(conn, call_id)
+                if call is None or call["channel_id"] != channel_id:
+                    raise NotFound("no such call in this channel", code="call_not_found")
+                if await join_attempts.fail_latest_success(conn, call_id, principal.user_id, reason, detail):
+                    self.counters.join_failed(reason)
+                    return
+            await join_attempts.record(conn, group_id=channel["group_id"], channel_id=channel_id, call_id=call_id,
+                                       user_id=principal.user_id, reason=reason, detail=detail)
+        self.counters.join_failed(reason)
 
     # --- sockets that go away ---
 

@@ -36,7 +36,7 @@ from control.store import calls
 from control.store.bus import Event
 from control.store.postgres import Database
 from control.tasks import TaskSet
-from schemas.signaling import ClientFrame, SfuLeave, SfuReset
+from schemas.signaling import ClientFrame, SfuLeave, SfuProduce, SfuReset
 
 log = structlog.get_logger(__name__)
 
@@ -125,7 +125,11 @@ class SfuService:
         if isinstance(frame, SfuLeave):
             self._remove_peer(room, peer.participant_id)
             return None
-        return await room.request(peer, frame)
+        answer = await room.request(peer, frame)
+        if isinstance(frame, SfuProduce) and frame.source == "screen":
+            async with self._db.connection() as conn:
+                await calls.mark_screen_shared(conn, peer.participant_id)
+        return answer
 
     async def _participation(self, principal: Principal, session_id: str) -> tuple[asyncpg.Record, asyncpg.Record]:
         async with self._db.connection() as conn:
@@ -278,13 +282,21 @@ class SfuService:
 
     async def _keep_claims(self) -> None:
         """Renews this node's claims, and takes over the calls of a dead host that have people
-        connected here (their media went with the host; they set it up again here)."""
+        connected here (their media went with the host; they set it up again here). Each round
+        also adds the time since the last one to every sending or receiving peer's current grade."""
+        loop = asyncio.get_running_loop()
+        last = loop.time()
         while True:
             await asyncio.sleep(self._host_lease_s / 3)
+            now, elapsed = loop.time(), loop.time() - last
+            last = now
             try:
                 async with self._db.connection() as conn:
                     if self._rooms:
                         await calls.renew_media_node(conn, list(self._rooms), self.node)
+                    for room in list(self._rooms.values()):
+                        for peer in [p for p in room.peers.values() if p.producers or p.consumers]:
+                            await calls.add_quality(conn, peer.participant_id, grade=peer.quality, seconds=elapsed)
                     sessions = [s.session_id for s in self._hub.local_sessions]
                     orphans = await calls.orphaned_sfu_calls(conn, sessions, self._host_lease_s) if sessions else []
                 for call in orphans:

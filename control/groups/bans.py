@@ -12,7 +12,7 @@ from control.errors import NotFound, PermissionDenied
 from control.groups.members import removed
 from control.rights import RightsChange
 from control.services import Services
-from control.store import bans, groups, users
+from control.store import bans, events, groups, users
 from control.views import ban_out
 from schemas.rest import BanOut
 
@@ -31,6 +31,8 @@ async def ban(services: Services, principal: Principal, group_id: uuid.UUID, use
         if target is not None and not may_remove(actor_role, target):
             raise PermissionDenied(f"a {actor_role} cannot ban a {target}", code="ban_not_allowed")
         row = await bans.ban(conn, group_id, user_id, principal.user_id, reason)
+        await events.record(conn, group_id, "member_banned", actor_id=principal.user_id, subject_id=user_id,
+                            detail=reason)
         if target is not None:
             await groups.remove_member(conn, group_id, user_id)
     if target is not None:

@@ -12,7 +12,7 @@ from control.realtime.frames import channel_removed_frames, dump
 from control.realtime.hub import EVERYONE
 from control.rights import RightsChange, RightsChanged
 from control.services import Services
-from control.store import channels, groups, recordings
+from control.store import channels, events, groups, recordings
 from schemas.signaling import GroupRemoved
 
 
@@ -35,6 +35,8 @@ async def delete_channel(services: Services, principal: Principal, channel_id: u
         access.require(Permission.MANAGE_CHANNELS)
         await channels.lock_group_channels(conn, access.group_id)
         out = await services.calls.evict_locked(conn, channel_id=channel_id)
+        await events.record(conn, access.group_id, "channel_deleted", actor_id=principal.user_id,
+                            channel_id=channel_id, detail=channel["kind"])
         await channels.delete_channel(conn, access.group_id, channel_id)
     await services.realtime.hub.publish_to_group(access.group_id, channel_removed_frames(access.group_id, channel_id))
     evicted = await services.calls.after_eviction(out)

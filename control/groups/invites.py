@@ -29,7 +29,7 @@ from control.errors import (
 from control.groups.announce import announce_joined
 from control.realtime.frames import dump
 from control.services import Services
-from control.store import bans, channels, groups, invites, users
+from control.store import bans, channels, events, groups, invites, users
 from control.views import group_out, invite_out, invite_preview_out, pending_invite_out
 from schemas.rest import (
     InviteAccepted,
@@ -59,7 +59,7 @@ async def create_invite_row(
     invitee_id: uuid.UUID | None = None,
 ) -> asyncpg.Record:
     expires_at = datetime.now(timezone.utc) + timedelta(seconds=expires_in_s) if expires_in_s else None
-    return await invites.insert_invite(
+    row = await invites.insert_invite(
         conn,
         code=new_invite_code(),
         group_id=group_id,
@@ -69,6 +69,10 @@ async def create_invite_row(
         max_uses=max_uses,
         invitee_id=invitee_id,
     )
+    # The code's first characters tell invites apart without handing the code out.
+    await events.record(conn, group_id, "invite_created", actor_id=created_by, subject_id=invitee_id,
+                        detail=f"{row['code'][:6]}… ({role.value})")
+    return row
 
 
 def _invite_not_found() -> NotFound:
@@ -167,6 +171,9 @@ async def accept(services: Services, principal: Principal | None, code: str,
             raise LimitReached("this group is full", code="group_full")
         await groups.add_member(conn, group_id, user_id, role)
         await invites.count_use(conn, invite["code"])
+        await events.record(conn, group_id, "member_joined", actor_id=user_id, subject_id=user_id, detail=role.value)
+        await events.record(conn, group_id, "invite_used", actor_id=user_id, subject_id=invite["created_by"],
+                            detail=f"{invite['code'][:6]}…")
         tokens = await sessions.issue_token_pair(conn, services, account) if account is not None else None
         group = await groups.get_group(conn, group_id)
     assert group is not None

@@ -32,7 +32,7 @@ from control.groups.invites import create_invite_row, tell_invited
 from control.realtime.frames import group_frames
 from control.rights import RightsChange, RightsChanged
 from control.services import Services
-from control.store import bans, groups, users
+from control.store import bans, events, groups, users
 from control.views import group_out, member_out
 from schemas.rest import (
     BulkResult,
@@ -73,6 +73,7 @@ async def _set_role(conn: asyncpg.Connection, access: GroupAccess, actor: uuid.U
         if user is not None and user["guest_group_id"] is not None:
             raise PermissionDenied("a guest account stays a guest", code="guest_account")
     await groups.set_member_role(conn, access.group_id, user_id, new_role)
+    await events.record(conn, access.group_id, "role_changed", actor_id=actor, subject_id=user_id, detail=new_role.value)
 
 
 async def check_removable(conn: asyncpg.Connection, access: GroupAccess, actor: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -125,6 +126,8 @@ async def remove(services: Services, principal: Principal, group_id: uuid.UUID, 
             raise _member_not_found()
         await check_removable(conn, access, principal.user_id, user_id)
         await groups.remove_member(conn, group_id, user_id)
+        await events.record(conn, group_id, "member_left" if user_id == principal.user_id else "member_removed",
+                            actor_id=principal.user_id, subject_id=user_id)
     await removed(services, group_id, user_id, RightsChange.MEMBER_REMOVED)
 
 
@@ -147,6 +150,8 @@ async def bulk(services: Services, principal: Principal, group_id: uuid.UUID, bo
                     elif body.action == "remove":
                         await check_removable(conn, access, principal.user_id, user_id)
                         await groups.remove_member(conn, group_id, user_id)
+                        await events.record(conn, group_id, "member_left" if user_id == principal.user_id
+                                            else "member_removed", actor_id=principal.user_id, subject_id=user_id)
                     else:
                         assert body.role is not None
                         await _set_role(conn, access, principal.user_id, user_id, Role(body.role.value))
@@ -187,6 +192,9 @@ async def transfer_ownership(services: Services, principal: Principal, group_id:
             await groups.set_member_role(conn, group_id, principal.user_id, Role.MODERATOR)
             await groups.set_member_role(conn, group_id, new_owner, Role.OWNER)
             await groups.set_owner(conn, group_id, new_owner)
+            for user_id, role in ((principal.user_id, Role.MODERATOR), (new_owner, Role.OWNER)):
+                await events.record(conn, group_id, "role_changed", actor_id=principal.user_id, subject_id=user_id,
+                                    detail=role.value)
         group = await groups.get_group(conn, group_id)
         my_role = await groups.member_role(conn, group_id, principal.user_id)
     assert group is not None and my_role is not None

@@ -21,6 +21,7 @@ from schemas.signaling import (
     RecordingStart,
     RecordingStop,
     Ping,
+    ReportJoinFailure,
     ReportMediaPath,
     ReportQuality,
     SendMessage,
@@ -104,6 +105,12 @@ async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
             return None
         case SetMediaState():
             await services.calls.set_media_state(principal, frame.audio, frame.video, frame.screen)
+            return None
+        case ReportJoinFailure():
+            # As many reports as joins: a client cannot make up more failures than it had tries.
+            await services.limiter.hit(f"join-failures:{principal.user_id}", services.settings.join_rate, 60)
+            await services.calls.report_join_failure(principal, frame.channel_id, frame.call_id, frame.reason.value,
+                                                     frame.detail)
             return None
         case ReportQuality():
             await services.calls.report_quality(principal, session.session_id, frame.rtt_ms, frame.loss_pct)

@@ -6,6 +6,8 @@ import uuid
 
 import asyncpg
 
+from control.store import events
+
 _PARTICIPANT_COLUMNS = (
     "p.id, p.call_id, p.user_id, p.session_id, p.joined_at, p.left_at, p.disconnected_at, p.audio, p.video,"
     " p.screen, p.muted_by_moderator, p.media_path, p.rtt_ms"
@@ -14,13 +16,18 @@ _CALL_COLUMNS = ("id, channel_id, group_id, started_at, ended_at, mode, mode_sin
                  " media_node")
 
 
-async def lock_live_call(conn: asyncpg.Connection, channel_id: uuid.UUID, group_id: uuid.UUID) -> asyncpg.Record:
-    """The channel's live call, created if there is none, locked for this transaction."""
-    await conn.execute(
+async def lock_live_call(conn: asyncpg.Connection, channel_id: uuid.UUID, group_id: uuid.UUID,
+                         starter: uuid.UUID) -> asyncpg.Record:
+    """The channel's live call, created (by `starter`, for the activity feed) if there is none,
+    locked for this transaction."""
+    created = await conn.fetchval(
         "INSERT INTO calls (channel_id, group_id, mode) VALUES ($1, $2, 'p2p')"
-        " ON CONFLICT (channel_id) WHERE ended_at IS NULL DO NOTHING",
+        " ON CONFLICT (channel_id) WHERE ended_at IS NULL DO NOTHING RETURNING id",
         channel_id, group_id,
     )
+    if created is not None:
+        await events.record(conn, group_id, "call_started", actor_id=starter, channel_id=channel_id,
+                            detail=str(created))
     row: asyncpg.Record = await conn.fetchrow(
         f"SELECT {_CALL_COLUMNS} FROM calls WHERE channel_id = $1 AND ended_at IS NULL FOR UPDATE", channel_id
     )
@@ -187,19 +194,58 @@ async def set_mode(conn: asyncpg.Connection, call: asyncpg.Record, mode: str) ->
     )
 
 
-async def end_call(conn: asyncpg.Connection, call: asyncpg.Record) -> None:
+async def end_call(conn: asyncpg.Connection, call: asyncpg.Record) -> tuple[float, bool]:
+    """Ends the call; returns its length (s) and whether TURN relayed anyone's media in it."""
     column = "p2p_seconds" if call["mode"] == "p2p" else "sfu_seconds"
-    await conn.execute(
+    row = await conn.fetchrow(
         f"UPDATE calls SET {column} = {column} + extract(epoch FROM now() - mode_since), ended_at = now(),"
-        " mode_since = now() WHERE id = $1",
+        " mode_since = now() WHERE id = $1 RETURNING extract(epoch FROM ended_at - started_at)::float8 AS seconds,"
+        " EXISTS (SELECT 1 FROM call_participants WHERE call_id = $1 AND relayed) AS relayed",
         call["id"],
     )
+    return float(row["seconds"]), bool(row["relayed"])
 
 
 async def update_participant(conn: asyncpg.Connection, participant_id: uuid.UUID, **fields: object) -> None:
     # Field names come from code, never from input.
     assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
     await conn.execute(f"UPDATE call_participants SET {assignments} WHERE id = $1", participant_id, *fields.values())
+
+
+# Quality reports come every few seconds: a gap longer than this (the call paused, a lost
+# client) is not counted as time in the reported grade.
+QUALITY_GAP_S = 10.0
+
+
+async def add_quality(conn: asyncpg.Connection, participant_id: uuid.UUID, *, grade: str,
+                      rtt_ms: float | None = None, loss_pct: float | None = None,
+                      seconds: float | None = None) -> None:
+    """Adds a measurement to the participation's summary: the time since its previous one (or the
+    `seconds` given) goes to `grade`; RTT and loss to their averages."""
+    column = {"good": "good_s", "fair": "fair_s", "poor": "poor_s"}[grade]
+    await conn.execute(
+        f"UPDATE call_participants SET {column} = {column} + coalesce($4::float8,"
+        "   least($5::float8, extract(epoch FROM now() - coalesce(quality_at, joined_at))::float8)),"
+        " quality_at = now(),"
+        " rtt_sum_ms = rtt_sum_ms + coalesce($2::float8, 0), rtt_samples = rtt_samples + ($2::float8 IS NOT NULL)::int,"
+        " loss_sum_pct = loss_sum_pct + coalesce($3::float8, 0),"
+        " loss_samples = loss_samples + ($3::float8 IS NOT NULL)::int"
+        " WHERE id = $1 AND left_at IS NULL",
+        participant_id, rtt_ms, loss_pct, seconds, QUALITY_GAP_S,
+    )
+
+
+async def add_media_path(conn: asyncpg.Connection, participant_id: uuid.UUID, path: str, rtt_ms: float | None) -> None:
+    await conn.execute(
+        "UPDATE call_participants SET media_path = $2, relayed = relayed OR $2 = 'relay', rtt_ms = $3::float8,"
+        " rtt_sum_ms = rtt_sum_ms + coalesce($3::float8, 0), rtt_samples = rtt_samples + ($3::float8 IS NOT NULL)::int"
+        " WHERE id = $1",
+        participant_id, path, rtt_ms,
+    )
+
+
+async def mark_screen_shared(conn: asyncpg.Connection, participant_id: uuid.UUID) -> None:
+    await conn.execute("UPDATE call_participants SET screen_shared = true WHERE id = $1", participant_id)
 
 
 async def disconnected_before(conn: asyncpg.Connection, seconds: float) -> list[asyncpg.Record]:

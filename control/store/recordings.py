@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import asyncpg
 
+from control.store import events
+
 State = Literal["recording", "finalizing", "ready", "failed"]
 Consent = Literal["pending", "accepted", "declined"]
 
@@ -87,6 +89,7 @@ async def create(conn: asyncpg.Connection, *, group_id: uuid.UUID, channel_id: u
         f" VALUES ($1, $2, $3, $4, 'recording', $5, $6, $7) RETURNING {_COLUMNS}",
         group_id, channel_id, call_id, title, started_by, node, quality,
     )
+    await events.record(conn, group_id, "recording_started", actor_id=started_by, channel_id=channel_id, detail=title)
     return _row(record)
 
 

@@ -81,7 +81,7 @@ REQUESTS_BY_SURFACE = {
     "socket": {"send_message", "edit_message", "delete_message", "typing", "set_presence", "start_call",
                "join_call", "leave_call", "call_kick", "call_mute", "call_unmute", "turn_credentials",
                "report_media_path", "set_media_state", "report_quality", "recording_start", "recording_stop",
-               "recording_consent"},
+               "recording_consent", "report_join_failure"},
 }
 REQUESTS_WITHOUT_RIGHTS = {
     "hello": "only before the session starts",

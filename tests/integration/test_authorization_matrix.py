@@ -144,6 +144,13 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      both(owner=404, moderator=404, member=403, guest=403, outsider=404, anonymous=401)),
     ("DELETE", "/api/channels/{voice_channel_id}/call/recording", None,
      both(owner=404, moderator=404, member=403, guest=403, outsider=404, anonymous=401)),
+    # Group history is for members (guests too); the export narrows to what is theirs
+    # (test_history.py checks what each sees).
+    ("GET", "/api/groups/{group_id}/calls", None, MEMBERS_READ),
+    ("GET", "/api/groups/{group_id}/activity", None, MEMBERS_READ),
+    ("GET", "/api/groups/{group_id}/analytics", None, MEMBERS_READ),
+    ("GET", "/api/groups/{group_id}/export", None, MEMBERS_READ),
+    ("GET", "/api/groups/{group_id}/calls.csv", None, MEMBERS_READ),
 ]
 
 

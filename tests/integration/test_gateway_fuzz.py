@@ -26,10 +26,10 @@ FUZZ_FRAMES = 9_500  # with the warm-up: 10,500 frames
 
 TYPES = ["hello", "ping", "send_message", "edit_message", "delete_message", "typing", "set_presence", "start_call",
          "join_call", "leave_call", "p2p_signal", "call_kick", "call_mute", "report_media_path", "set_media_state",
-         "fly", "", "PING"]
+         "report_join_failure", "fly", "", "PING"]
 FIELDS = ["id", "channel_id", "client_id", "body", "message_id", "status", "status_text", "to", "description",
           "candidate", "user_id", "path", "rtt_ms", "audio", "video", "screen", "token", "voice_channel_id",
-          "resume_token"]
+          "resume_token", "call_id", "reason", "detail"]
 
 scalars = (st.none() | st.booleans() | st.integers(-2**63, 2**63) | st.floats(allow_nan=False)
            | st.text(max_size=60) | st.just("x" * 4001) | st.uuids().map(str))

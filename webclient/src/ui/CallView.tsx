@@ -21,9 +21,11 @@ export function browserProblems(): string[] {
   return problems;
 }
 
-export function CallView({ channel, state, call, recording, onJoin, onLeft }: {
+export function CallView({ channel, state, call, recording, onJoin, onLeft, onMediaRefused }: {
   channel: ChannelOut; state: State; call: CallSession | null; recording: CallRecording;
   onJoin: (local: MediaStream | null) => Promise<void>; onLeft: () => void;
+  /** The camera or microphone was not handed over: a failed join to count. */
+  onMediaRefused: (error: unknown) => void;
 }) {
   const [error, setError] = useState<string | null>(null);
   const [joining, setJoining] = useState(false);
@@ -38,6 +40,7 @@ export function CallView({ channel, state, call, recording, onJoin, onLeft }: {
       const wantsVideo = withVideo && channel.my_permissions.includes("video");
       const local = wantsAudio || wantsVideo
         ? await navigator.mediaDevices.getUserMedia({ audio: wantsAudio, video: wantsVideo ? { width: 1280, height: 720 } : false })
+          .catch((e: unknown) => { onMediaRefused(e); throw e; })
         : null;
       await onJoin(local);
     } catch (e) {

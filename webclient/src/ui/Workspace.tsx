@@ -1,13 +1,15 @@
 // The signed-in app: a rail of groups, the channel sidebar, the main pane and the member list,
 // fed by one gateway connection and the state reducer.
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
+import { reportJoinError, reportJoinFailure, watchMedia } from "../history/joinFailures";
 import { useCallRecording } from "../recording/useCallRecording";
 import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
+import { Activity, ActivityIcon } from "./ActivityEntry";
 import { CallView } from "./CallView";
 import { Invitations } from "./Invitations";
 import { GroupRail } from "./GroupRail";
@@ -19,7 +21,7 @@ import { ChannelIcon, ScreenIcon } from "./Icons";
 import { ConsentDialog, RecordingMark } from "./Recording";
 import { Recordings, RecordingToasts } from "./Recordings";
 
-export type Pane = "channel" | "settings" | "recordings";
+export type Pane = "channel" | "settings" | "recordings" | "activity";
 
 export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => void }) {
   const [state, dispatch] = useReducer(reduce, initialState);
@@ -112,7 +114,14 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
     const target = stateRef.current.channels[channelId];
     const session = new CallSession(gateway, channelId, local, target?.my_permissions ?? []);
     setCall(session);
-    await session.join();
+    try {
+      await session.join();
+    } catch (error) {
+      reportJoinError(gateway, channelId, session.joined?.call_id ?? null, error);
+      throw error;
+    }
+    // Joined, but the others' media may still never connect: that join failed too.
+    watchMedia(session, (callId) => reportJoinFailure(gateway, channelId, callId, "ice_failed", "no media arrived within 20 s"));
   }, [call, gateway]);
 
   const step = (delta: number) => {
@@ -137,6 +146,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
             <span>
               <button className="icon" aria-label="Recordings" title="Recordings" aria-current={pane === "recordings" ? "page" : undefined}
                 onClick={() => showRecording(currentGroup.id, null)}><span className="rec-dot hollow" aria-hidden="true" /></button>
+              <button className="icon" aria-label="Activity" title="Activity" aria-current={pane === "activity" ? "page" : undefined}
+                onClick={() => setPane("activity")}><ActivityIcon /></button>
               <button className="icon" aria-label="Group settings" title="Group settings" onClick={() => setPane("settings")}>⚙</button>
             </span>
           )}
@@ -161,13 +172,20 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
           <Recordings key={currentGroup.id} rest={rest} group={currentGroup} state={state} dispatch={dispatch}
             openId={openRecording} onClose={() => setPane("channel")} />
         )}
+        {currentGroup && pane === "activity" && (
+          <Suspense fallback={<p role="status" className="hint">Loading…</p>}>
+            <Activity key={currentGroup.id} rest={rest} group={currentGroup} state={state} onClose={() => setPane("channel")}
+              onOpenRecording={(id) => showRecording(currentGroup.id, id)} />
+          </Suspense>
+        )}
         {currentGroup && pane === "channel" && channel?.kind === "text" && (
           <TextChannel key={channel.id} channel={channel} state={state} dispatch={dispatch} rest={rest} gateway={gateway}
             voiceChannels={channels.filter((c) => c.kind === "voice")} onOpenChannel={openChannel} />
         )}
         {currentGroup && pane === "channel" && channel?.kind === "voice" && (
           <CallView key={channel.id} channel={channel} state={state} call={call?.channelId === channel.id ? call : null} recording={recording}
-            onJoin={(local) => joinCall(channel.id, local)} onLeft={() => setCall(null)} />
+            onJoin={(local) => joinCall(channel.id, local)} onLeft={() => setCall(null)}
+            onMediaRefused={(error) => reportJoinError(gateway, channel.id, null, error)} />
         )}
       </main>
       {currentGroup && (
