@@ -147,9 +147,7 @@ async def _recordings(conn: asyncpg.Connection, f: history.CallFilter) -> AsyncI
 
 async def _messages(conn: asyncpg.Connection, channel_ids: list[uuid.UUID]) -> AsyncIterator[str]:
     async for m in history.messages_cursor(conn, channel_ids):
-        yield json.dumps({"id": str(m["id"]), "channel_id": str(m["channel_id"]), "author_id": str(m["author_id"]),
-                          "seq": m["seq"], "body": m["body"], "created_at": m["created_at"].isoformat(),
-                          "edited_at": _iso(m["edited_at"]), "deleted": m["deleted"]})
+        yield m["doc"]
 
 
 def _cell(text: str) -> str:
