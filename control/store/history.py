@@ -123,7 +123,8 @@ async def analytics(conn: asyncpg.Connection, group_id: uuid.UUID, channel_ids: 
     call, quality and failure reasons, in one statement that reads each participation once.
     `days`, `people` and `reasons` are JSON arrays."""
     row: asyncpg.Record = await conn.fetchrow(
-        "WITH scoped AS MATERIALIZED (SELECT c.* FROM calls c WHERE c.group_id = $1 AND c.channel_id = ANY($2::uuid[])"
+        "WITH scoped AS MATERIALIZED (SELECT c.id, c.started_at, c.ended_at, c.mode, c.mode_since, c.p2p_seconds,"
+        "   c.sfu_seconds FROM calls c WHERE c.group_id = $1 AND c.channel_id = ANY($2::uuid[])"
         "   AND c.started_at >= $3 AND c.started_at < $4),"
         f" parts AS MATERIALIZED (SELECT p.call_id, p.user_id, p.relayed, {_GRADE} AS grade, {_RTT} AS rtt,"
         f"   {_LOSS} AS loss FROM call_participants p JOIN scoped s ON s.id = p.call_id),"
