@@ -33,7 +33,7 @@ from schemas import codegen
 from tests.integration.test_calls import voice_channel
 from tests.integration.test_metrics import sample
 from tests.integration.test_sfu_calls import everyone_sees_everyone, wait_for_frames
-from tests.support.api import Api, GroupWithMembers, make_group_with_members, register_user
+from tests.support.api import Api, GroupWithMembers, join_with_invite, make_group_with_members, register_user
 from tests.support.call_client import CallClient
 from tests.support.server import RunningServer
 from tests.support.turn_client import managed_turn
@@ -481,3 +481,39 @@ def test_bad_query_parameters_are_clear_errors(api: Api) -> None:
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), (path, params)
     naive = owner.get(base + "/calls", params={"since": "2000-01-01T00:00:00"})
     assert naive.status_code == 200 and naive.json() == {"calls": [], "next": None}
+
+
+def test_activity_records_membership_changes_and_hides_deleted_channels_from_members(api: Api) -> None:
+    group = make_group_with_members(api, n=3)
+    owner = group.owner.api
+    leaver, removed, banned = group.members
+    assert leaver.api.delete(f"/api/groups/{group.id}/members/{leaver.id}").status_code == 204
+    assert owner.delete(f"/api/groups/{group.id}/members/{removed.id}").status_code == 204
+    assert owner.post(f"/api/groups/{group.id}/bans", {"user_id": banned.id, "reason": "spam"}).status_code == 201
+    secret = owner.post(f"/api/groups/{group.id}/channels", {"name": "secret", "kind": "text"}).json()["id"]
+    assert owner.delete(f"/api/channels/{secret}").status_code == 204
+    invite = owner.post(f"/api/groups/{group.id}/invites", {"role": "member"}).json()
+    events = owner.get(f"/api/groups/{group.id}/activity", params={"limit": 100}).json()["events"]
+    newest = [(e["kind"], e["actor_id"], e["subject_id"], e["channel_id"], e["channel_name"], e["detail"])
+              for e in events[:6]]
+    assert newest == [
+        ("invite_created", group.owner.id, None, None, None, f"{invite['code'][:6]}… (member)"),
+        ("channel_deleted", group.owner.id, None, secret, "secret", "text"),
+        ("channel_created", group.owner.id, None, secret, "secret", "text"),
+        ("member_banned", group.owner.id, banned.id, None, None, "spam"),
+        ("member_removed", group.owner.id, removed.id, None, None, ""),
+        ("member_left", leaver.id, leaver.id, None, None, ""),
+    ]
+    # The deleted channel's permissions went with it: only those who manage channels see its events.
+    moderators = group.moderator.api.get(f"/api/groups/{group.id}/activity", params={"limit": 100}).json()["events"]
+    assert [e["kind"] for e in moderators][:3] == ["invite_created", "channel_deleted", "channel_created"]
+    member = make_member(api, group)
+    theirs = member.api.get(f"/api/groups/{group.id}/activity", params={"limit": 100}).json()["events"]
+    assert secret not in {e["channel_id"] for e in theirs}
+    assert theirs[0]["kind"] == "invite_used" and theirs[1]["kind"] == "member_joined"
+
+
+def make_member(api: Api, group: GroupWithMembers) -> Any:
+    member = register_user(api)
+    join_with_invite(member, group.owner, group.id)
+    return member
