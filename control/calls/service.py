@@ -132,12 +132,7 @@ class CallService:
         async with self._db.transaction() as conn:
             if not await calls.hold_standing(conn, channel_id, principal.user_id, principal.sign_in_id):
                 raise InvalidToken("this sign-in was revoked; sign in again", code="session_revoked")
-            channel, access = await channel_access(conn, principal, channel_id)
-            assert access.role is not None
-            if channel["kind"] != "voice":
-                raise InvalidInput("calls happen in voice channels", code="not_a_voice_channel")
-            if Permission.JOIN_CALL not in channel_permissions(access.role, channel["overrides"]):
-                raise PermissionDenied("you may not join calls in this channel")
+            channel = await self._joinable(conn, principal, channel_id)
             call = await calls.lock_live_call(conn, channel_id, channel["group_id"], principal.user_id)
             resumed = None
             if resume_token is not None:
@@ -187,6 +182,17 @@ class CallService:
             time_limit_s=int(remaining) if remaining is not None else None, ice_servers_expire_at=expires_at,
             recording=recording,
         )
+
+    @staticmethod
+    async def _joinable(conn: asyncpg.Connection, principal: Principal, channel_id: uuid.UUID) -> asyncpg.Record:
+        """The voice channel, if the caller may join its calls."""
+        channel, access = await channel_access(conn, principal, channel_id)
+        assert access.role is not None
+        if channel["kind"] != "voice":
+            raise InvalidInput("calls happen in voice channels", code="not_a_voice_channel")
+        if Permission.JOIN_CALL not in channel_permissions(access.role, channel["overrides"]):
+            raise PermissionDenied("you may not join calls in this channel")
+        return channel
 
     @staticmethod
     async def _recording_for_joiner(conn: asyncpg.Connection, call_id: uuid.UUID,
@@ -447,21 +453,16 @@ class CallService:
         """A client's own failure to get into a call, for a channel whose calls it may join. With
         the call the server let it into, that join becomes the failed attempt."""
         async with self._db.transaction() as conn:
-            channel, access = await channel_access(conn, principal, channel_id)
-            assert access.role is not None
-            if channel["kind"] != "voice":
-                raise InvalidInput("calls happen in voice channels", code="not_a_voice_channel")
-            if Permission.JOIN_CALL not in channel_permissions(access.role, channel["overrides"]):
-                raise PermissionDenied("you may not join calls in this channel")
+            channel = await self._joinable(conn, principal, channel_id)
+            marked = False
             if call_id is not None:
                 call = await calls.get_call(conn, call_id)
                 if call is None or call["channel_id"] != channel_id:
                     raise NotFound("no such call in this channel", code="call_not_found")
-                if await join_attempts.fail_latest_success(conn, call_id, principal.user_id, reason, detail):
-                    self.counters.join_failed(reason)
-                    return
-            await join_attempts.record(conn, group_id=channel["group_id"], channel_id=channel_id, call_id=call_id,
-                                       user_id=principal.user_id, reason=reason, detail=detail)
+                marked = await join_attempts.fail_latest_success(conn, call_id, principal.user_id, reason, detail)
+            if not marked:
+                await join_attempts.record(conn, group_id=channel["group_id"], channel_id=channel_id, call_id=call_id,
+                                           user_id=principal.user_id, reason=reason, detail=detail)
         self.counters.join_failed(reason)
 
     # --- sockets that go away ---

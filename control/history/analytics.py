@@ -42,27 +42,29 @@ async def analytics(db: Database, principal: Principal, group_id: uuid.UUID, que
     async with db.connection() as conn:
         viewer = await viewer_of(conn, principal, group_id)
         found = await history.analytics(conn, group_id, viewer.narrow_to(query.channel_id), since, until)
-    days = [AnalyticsDay(day=d["day"].isoformat(), calls=d["calls"], call_minutes=_minutes(d["seconds"]),
+    found_days = found["days"]
+    days = [AnalyticsDay(day=d["day"], calls=d["calls"], call_minutes=_minutes(d["seconds"]),
                          p2p_minutes=_minutes(d["p2p"]), sfu_minutes=_minutes(d["sfu"]), relayed_calls=d["relayed"],
-                         join_attempts=d["attempts"], join_failures=d["failures"]) for d in found["days"]]
+                         join_attempts=d["attempts"], join_failures=d["failures"]) for d in found_days]
     calls = sum(d.calls for d in days)
     people = found["people"]
-    [q] = found["quality"]
     attempts = sum(d.join_attempts for d in days)
     successes = attempts - sum(d.join_failures for d in days)
     totals = AnalyticsTotals(
-        calls=calls, call_minutes=_minutes(sum(d["seconds"] for d in found["days"])),
-        p2p_minutes=_minutes(sum(d["p2p"] for d in found["days"])),
-        sfu_minutes=_minutes(sum(d["sfu"] for d in found["days"])),
+        calls=calls, call_minutes=_minutes(sum(d["seconds"] for d in found_days)),
+        p2p_minutes=_minutes(sum(d["p2p"] for d in found_days)),
+        sfu_minutes=_minutes(sum(d["sfu"] for d in found_days)),
         participants_avg=round(sum(p["people"] * p["calls"] for p in people) / calls, 3) if calls else 0.0,
         turn_share=round(sum(d.relayed_calls for d in days) / calls, 4) if calls else 0.0,
         join_attempts=attempts, join_successes=successes,
         join_success_rate=round(successes / attempts, 4) if attempts else None,
-        rtt_avg_ms=q["rtt_avg"], rtt_p95_ms=q["rtt_p95"], loss_avg_pct=q["loss_avg"], loss_p95_pct=q["loss_p95"],
+        rtt_avg_ms=found["rtt_avg"], rtt_p95_ms=found["rtt_p95"], loss_avg_pct=found["loss_avg"],
+        loss_p95_pct=found["loss_p95"],
     )
     return GroupAnalyticsOut(
         since=since, until=until, days=days, totals=totals,
         participants_per_call=[ParticipantsPerCall(participants=p["people"], calls=p["calls"]) for p in people],
-        quality=QualityDistribution(good=q["good"], fair=q["fair"], poor=q["poor"], unknown=q["unknown"]),
+        quality=QualityDistribution(good=found["good"], fair=found["fair"], poor=found["poor"],
+                                    unknown=found["unknown"]),
         join_failure_reasons=[JoinFailureCount(reason=r["reason"], count=r["count"]) for r in found["reasons"]],
     )

@@ -28,21 +28,25 @@ _DURATION = "extract(epoch FROM coalesce(c.ended_at, now()) - c.started_at)"
 _CALL_COLUMNS = (
     "c.id, c.channel_id, ch.name AS channel_name, c.started_at, c.ended_at, "
     f"{_DURATION}::float8 AS duration_s, {_P2P}::float8 AS p2p_seconds, {_SFU}::float8 AS sfu_seconds,"
-    " EXISTS (SELECT 1 FROM call_participants p WHERE p.call_id = c.id AND p.relayed) AS relayed,"
-    " EXISTS (SELECT 1 FROM call_participants p WHERE p.call_id = c.id AND p.screen_shared) AS screen_shared,"
+    " coalesce(pp.relayed, false) AS relayed, coalesce(pp.screen_shared, false) AS screen_shared,"
     " (SELECT count(*) FROM call_join_attempts a WHERE a.call_id = c.id AND NOT a.ok)::int AS join_failures,"
-    " coalesce((SELECT jsonb_agg(jsonb_build_object("
+    " coalesce(pp.participants, '[]') AS participants,"
+    " coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'title', r.title, 'state', r.state,"
+    "   'duration_s', r.duration_s) ORDER BY r.started_at, r.id)"
+    "  FROM recordings r WHERE r.call_id = c.id), '[]') AS recordings,"
+    " pp.rtt_avg_ms, pp.loss_avg_pct"
+)
+# One pass over a call's participations gives everything taken from them.
+_PARTICIPATIONS = (
+    " LEFT JOIN LATERAL (SELECT bool_or(p.relayed) AS relayed, bool_or(p.screen_shared) AS screen_shared,"
+    f"  avg({_RTT})::float8 AS rtt_avg_ms, avg({_LOSS})::float8 AS loss_avg_pct,"
+    "   jsonb_agg(jsonb_build_object("
     "   'user_id', p.user_id, 'display_name', u.display_name, 'joined_at', p.joined_at, 'left_at', p.left_at,"
     "   'left_reason', p.left_reason,"
     "   'media_path', CASE WHEN p.relayed THEN 'relay' ELSE p.media_path END,"
     f"  'rtt_ms', {_RTT}, 'loss_pct', {_LOSS}, 'quality', {_GRADE}, 'screen_shared', p.screen_shared)"
-    "   ORDER BY p.joined_at, p.id)"
-    "  FROM call_participants p JOIN users u ON u.id = p.user_id WHERE p.call_id = c.id), '[]') AS participants,"
-    " coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'title', r.title, 'state', r.state,"
-    "   'duration_s', r.duration_s) ORDER BY r.started_at, r.id)"
-    "  FROM recordings r WHERE r.call_id = c.id), '[]') AS recordings,"
-    f" (SELECT avg({_RTT}) FROM call_participants p WHERE p.call_id = c.id)::float8 AS rtt_avg_ms,"
-    f" (SELECT avg({_LOSS}) FROM call_participants p WHERE p.call_id = c.id)::float8 AS loss_avg_pct"
+    "   ORDER BY p.joined_at, p.id) AS participants"
+    "  FROM call_participants p JOIN users u ON u.id = p.user_id WHERE p.call_id = c.id) pp ON true"
 )
 
 
@@ -58,7 +62,7 @@ class CallFilter:
 
 
 _CALL_WHERE = (
-    " FROM calls c JOIN channels ch ON ch.id = c.channel_id"
+    f" FROM calls c JOIN channels ch ON ch.id = c.channel_id{_PARTICIPATIONS}"
     " WHERE c.group_id = $1 AND c.channel_id = ANY($2::uuid[])"
     " AND ($3::timestamptz IS NULL OR c.started_at >= $3) AND ($4::timestamptz IS NULL OR c.started_at < $4)"
     " AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM call_participants p WHERE p.call_id = c.id AND p.user_id = $5))"
@@ -88,9 +92,12 @@ def calls_cursor(conn: asyncpg.Connection, f: CallFilter) -> AsyncIterator[async
 
 
 def messages_cursor(conn: asyncpg.Connection, channel_ids: list[uuid.UUID]) -> AsyncIterator[asyncpg.Record]:
+    """Each message as its export JSON (`doc`), written by PostgreSQL: a large group's messages are
+    most of an export, and encoding them in the node's one Python thread was its bottleneck."""
     return conn.cursor(
-        "SELECT id, channel_id, author_id, seq, body, created_at, edited_at, deleted_at IS NOT NULL AS deleted"
-        " FROM messages WHERE channel_id = ANY($1::uuid[]) ORDER BY channel_id, seq",
+        "SELECT json_build_object('id', id, 'channel_id', channel_id, 'author_id', author_id, 'seq', seq,"
+        " 'body', body, 'created_at', created_at, 'edited_at', edited_at, 'deleted', deleted_at IS NOT NULL)::text"
+        " AS doc FROM messages WHERE channel_id = ANY($1::uuid[]) ORDER BY channel_id, seq",
         channel_ids, prefetch=1000,
     )
 
@@ -111,52 +118,49 @@ async def recordings_of(conn: asyncpg.Connection, f: CallFilter) -> list[asyncpg
 
 
 async def analytics(conn: asyncpg.Connection, group_id: uuid.UUID, channel_ids: list[uuid.UUID], since: datetime,
-                    until: datetime) -> dict[str, list[asyncpg.Record]]:
-    """The calls started and join attempts made in [since, until), as days, totals and
-    distributions."""
-    scope = ("WITH scoped AS (SELECT c.* FROM calls c WHERE c.group_id = $1 AND c.channel_id = ANY($2::uuid[])"
-             " AND c.started_at >= $3 AND c.started_at < $4)")
-    attempts = ("FROM call_join_attempts a WHERE a.group_id = $1 AND a.channel_id = ANY($2::uuid[])"
-                " AND a.at >= $3 AND a.at < $4")
-    args = (group_id, channel_ids, since, until)
-    days = await conn.fetch(
-        f"{scope}, per_call AS (SELECT (c.started_at AT TIME ZONE 'UTC')::date AS day, {_DURATION} AS seconds,"
-        f"   {_P2P} AS p2p, {_SFU} AS sfu,"
-        "   EXISTS (SELECT 1 FROM call_participants p WHERE p.call_id = c.id AND p.relayed) AS relayed FROM scoped c),"
-        f" per_attempt AS (SELECT (a.at AT TIME ZONE 'UTC')::date AS day, a.ok {attempts}),"
+                    until: datetime) -> asyncpg.Record:
+    """The calls started and join attempts made in [since, until): per day, participants per
+    call, quality and failure reasons, in one statement that reads each participation once.
+    `days`, `people` and `reasons` are JSON arrays."""
+    row: asyncpg.Record = await conn.fetchrow(
+        "WITH scoped AS MATERIALIZED (SELECT c.id, c.started_at, c.ended_at, c.mode, c.mode_since, c.p2p_seconds,"
+        "   c.sfu_seconds FROM calls c WHERE c.group_id = $1 AND c.channel_id = ANY($2::uuid[])"
+        "   AND c.started_at >= $3 AND c.started_at < $4),"
+        f" parts AS MATERIALIZED (SELECT p.call_id, p.user_id, p.relayed, {_GRADE} AS grade, {_RTT} AS rtt,"
+        f"   {_LOSS} AS loss FROM call_participants p JOIN scoped s ON s.id = p.call_id),"
+        # Per call: relayed or not, and how many people (a rejoin is one).
+        " per_call AS MATERIALIZED (SELECT (c.started_at AT TIME ZONE 'UTC')::date AS day,"
+        f"   {_DURATION} AS seconds, {_P2P} AS p2p, {_SFU} AS sfu, coalesce(x.relayed, false) AS relayed,"
+        "   coalesce(x.people, 0) AS people FROM scoped c LEFT JOIN (SELECT call_id, bool_or(relayed) AS relayed,"
+        "   count(*) AS people FROM (SELECT call_id, user_id, bool_or(relayed) AS relayed FROM parts"
+        "   GROUP BY call_id, user_id) per_person GROUP BY call_id) x ON x.call_id = c.id),"
+        " attempts AS MATERIALIZED (SELECT (a.at AT TIME ZONE 'UTC')::date AS day, a.ok, a.reason, count(*) AS n"
+        "   FROM call_join_attempts a WHERE a.group_id = $1 AND a.channel_id = ANY($2::uuid[])"
+        "   AND a.at >= $3 AND a.at < $4 GROUP BY 1, 2, 3),"
         " calendar AS (SELECT generate_series(($3::timestamptz AT TIME ZONE 'UTC')::date,"
         "   (($4::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC')::date, interval '1 day')::date AS day)"
-        " SELECT d.day, coalesce(c.calls, 0)::int AS calls, coalesce(c.seconds, 0)::float8 AS seconds,"
-        " coalesce(c.p2p, 0)::float8 AS p2p, coalesce(c.sfu, 0)::float8 AS sfu,"
-        " coalesce(c.relayed, 0)::int AS relayed, coalesce(a.attempts, 0)::int AS attempts,"
-        " coalesce(a.failures, 0)::int AS failures FROM calendar d"
-        " LEFT JOIN (SELECT day, count(*) AS calls, sum(seconds) AS seconds, sum(p2p) AS p2p, sum(sfu) AS sfu,"
-        "   count(*) FILTER (WHERE relayed) AS relayed FROM per_call GROUP BY day) c ON c.day = d.day"
-        " LEFT JOIN (SELECT day, count(*) AS attempts, count(*) FILTER (WHERE NOT ok) AS failures"
-        "   FROM per_attempt GROUP BY day) a ON a.day = d.day ORDER BY d.day",
-        *args,
+        " SELECT"
+        " (SELECT jsonb_agg(jsonb_build_object('day', to_char(d.day, 'YYYY-MM-DD'), 'calls', coalesce(c.calls, 0),"
+        "   'seconds', coalesce(c.seconds, 0), 'p2p', coalesce(c.p2p, 0), 'sfu', coalesce(c.sfu, 0),"
+        "   'relayed', coalesce(c.relayed, 0), 'attempts', coalesce(a.attempts, 0),"
+        "   'failures', coalesce(a.failures, 0)) ORDER BY d.day) FROM calendar d"
+        "   LEFT JOIN (SELECT day, count(*) AS calls, sum(seconds) AS seconds, sum(p2p) AS p2p, sum(sfu) AS sfu,"
+        "     count(*) FILTER (WHERE relayed) AS relayed FROM per_call GROUP BY day) c ON c.day = d.day"
+        "   LEFT JOIN (SELECT day, sum(n)::int AS attempts, (sum(n) FILTER (WHERE NOT ok))::int AS failures"
+        "     FROM attempts GROUP BY day) a ON a.day = d.day) AS days,"
+        " (SELECT coalesce(jsonb_agg(jsonb_build_object('people', people, 'calls', calls) ORDER BY people), '[]')"
+        "   FROM (SELECT people, count(*) AS calls FROM per_call GROUP BY people) x) AS people,"
+        " (SELECT coalesce(jsonb_agg(jsonb_build_object('reason', reason, 'count', n) ORDER BY n DESC, reason), '[]')"
+        "   FROM (SELECT reason, sum(n)::int AS n FROM attempts WHERE NOT ok GROUP BY reason) x) AS reasons,"
+        " q.* FROM (SELECT count(*) FILTER (WHERE grade = 'good')::int AS good,"
+        "   count(*) FILTER (WHERE grade = 'fair')::int AS fair, count(*) FILTER (WHERE grade = 'poor')::int AS poor,"
+        "   count(*) FILTER (WHERE grade IS NULL)::int AS unknown,"
+        "   avg(rtt)::float8 AS rtt_avg, percentile_cont(0.95) WITHIN GROUP (ORDER BY rtt)::float8 AS rtt_p95,"
+        "   avg(loss)::float8 AS loss_avg, percentile_cont(0.95) WITHIN GROUP (ORDER BY loss)::float8 AS loss_p95"
+        "   FROM parts) q",
+        group_id, channel_ids, since, until,
     )
-    people = await conn.fetch(
-        f"{scope} SELECT people, count(*)::int AS calls FROM (SELECT c.id,"
-        " (SELECT count(DISTINCT p.user_id) FROM call_participants p WHERE p.call_id = c.id) AS people"
-        " FROM scoped c) x GROUP BY people ORDER BY people",
-        *args,
-    )
-    quality = await conn.fetch(
-        f"{scope}, graded AS (SELECT {_GRADE} AS grade, {_RTT} AS rtt, {_LOSS} AS loss"
-        "   FROM call_participants p JOIN scoped c ON c.id = p.call_id)"
-        " SELECT count(*) FILTER (WHERE grade = 'good')::int AS good, count(*) FILTER (WHERE grade = 'fair')::int AS fair,"
-        " count(*) FILTER (WHERE grade = 'poor')::int AS poor, count(*) FILTER (WHERE grade IS NULL)::int AS unknown,"
-        " avg(rtt)::float8 AS rtt_avg, percentile_cont(0.95) WITHIN GROUP (ORDER BY rtt)::float8 AS rtt_p95,"
-        " avg(loss)::float8 AS loss_avg, percentile_cont(0.95) WITHIN GROUP (ORDER BY loss)::float8 AS loss_p95"
-        " FROM graded",
-        *args,
-    )
-    reasons = await conn.fetch(
-        f"SELECT a.reason, count(*)::int AS count {attempts} AND NOT a.ok GROUP BY a.reason ORDER BY count DESC, a.reason",
-        *args,
-    )
-    return {"days": days, "people": people, "quality": quality, "reasons": reasons}
+    return row
 
 
 async def deployment_stats(conn: asyncpg.Connection, since: datetime) -> asyncpg.Record:

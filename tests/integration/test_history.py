@@ -33,7 +33,7 @@ from schemas import codegen
 from tests.integration.test_calls import voice_channel
 from tests.integration.test_metrics import sample
 from tests.integration.test_sfu_calls import everyone_sees_everyone, wait_for_frames
-from tests.support.api import Api, GroupWithMembers, make_group_with_members, register_user
+from tests.support.api import Api, GroupWithMembers, join_with_invite, make_group_with_members, register_user
 from tests.support.call_client import CallClient
 from tests.support.server import RunningServer
 from tests.support.turn_client import managed_turn
@@ -63,10 +63,19 @@ class Scenario:
         return who.api.get(f"/api/groups/{self.group.id}{path}", params=params)
 
 
+class DirectOnly(P2PPeer):
+    """Given no TURN server, as on a network where peers reach each other: its media goes direct."""
+
+    def _new_pc(self, peer_id: str) -> Any:
+        servers = [x for x in self.joined["ice_servers"] if not any(u.startswith("turn") for u in x["urls"])]
+        self.joined = {**self.joined, "ice_servers": servers}
+        return super()._new_pc(peer_id)
+
+
 async def _p2p_call(url: str, channel: str, users: list[Any], *, relay: bool,
                     reports: dict[int, list[tuple[float, float]]]) -> str:
     sockets = [await WsClient.connect(url, u.tokens["access_token"]) for u in users]
-    peers = [P2PPeer(ws, relay_only=relay) for ws in sockets]
+    peers = [P2PPeer(ws, relay_only=True) if relay else DirectOnly(ws) for ws in sockets]
     try:
         for peer in peers:
             await peer.join(channel)
@@ -138,11 +147,12 @@ async def _play(s: Scenario) -> None:
                                    reports={0: [(40.0, 0.0), (60.0, 1.0)], 1: [(20.0, 0.0), (40.0, 0.0)]}))
     s.calls.append(await _p2p_call(url, s.lounge, [group.owner, s.alice], relay=True, reports={0: [(450.0, 1.0)]}))
     s.calls.append(await _sfu_call(s))
-    alice, bob, owner = (await WsClient.connect(url, u.tokens["access_token"]) for u in (s.alice, s.bob, group.owner))
+    alice, bob, owner = [await WsClient.connect(url, u.tokens["access_token"]) for u in (s.alice, s.bob, group.owner)]
     try:
         refused = await alice.request("join_call", channel_id=s.stage)
         assert refused["code"] == "permission_denied"
         await bob.ok("report_join_failure", channel_id=s.lounge, reason="media_denied", detail="NotAllowedError")
+        await owner.ok("send_message", channel_id=s.group.text_channel_id, client_id="history-1", body="hello history")
         joined = await owner.ok("join_call", channel_id=s.backroom)
         await owner.ok("leave_call")
         s.calls.append(str(joined["call_id"]))
@@ -182,7 +192,8 @@ def test_the_call_history_says_what_happened_in_each_call(scenario: Scenario) ->
     assert [by_id[x]["relayed"] for x in (a, b, c, d)] == [False, True, False, False]
     assert [by_id[x]["screen_shared"] for x in (a, b, c, d)] == [False, False, True, False]
     assert [by_id[x]["join_failures"] for x in (a, b, c, d)] == [0, 0, 1, 0]
-    assert [by_id[x]["channel_name"] for x in (a, b, c, d)] == ["lounge", "lounge", "lounge", "backroom"]
+    lounge = next(ch["name"] for ch in s.group.body["channels"] if ch["id"] == s.lounge)
+    assert [by_id[x]["channel_name"] for x in (a, b, c, d)] == [lounge, lounge, lounge, "backroom"]
     for call in calls:
         assert call["ended_at"] is not None
         assert call["p2p_seconds"] + call["sfu_seconds"] == pytest.approx(call["duration_s"], abs=0.05)
@@ -291,8 +302,7 @@ def _export(s: Scenario, who: Any, **params: Any) -> dict[str, Any]:
 def test_the_export_is_the_group_for_moderators_and_my_part_for_members(scenario: Scenario) -> None:
     s = scenario
     owner = s.group.owner
-    sent = owner.api.get(f"/api/groups/{s.group.id}/channels").json()
-    text = next(c["id"] for c in sent if c["kind"] == "text")
+    text = s.group.text_channel_id
     schema = json.loads(codegen.GROUP_EXPORT_SCHEMA.read_text())
     validator = jsonschema.Draft202012Validator(schema)
 
@@ -304,15 +314,15 @@ def test_the_export_is_the_group_for_moderators_and_my_part_for_members(scenario
     assert whole["calls"] == _calls(s, owner)
     assert sorted(m["user_id"] for m in whole["members"]) == sorted(
         [owner.id, s.group.moderator.id, s.alice.id, s.bob.id])
-    assert {c["name"] for c in whole["channels"]} >= {"lounge", "stage", "backroom"}
+    assert {c["id"] for c in whole["channels"]} >= {s.lounge, s.stage, s.backroom, text}
 
     bobs = _export(s, s.bob, messages="true")
     validator.validate(bobs)
     assert [c["id"] for c in bobs["calls"]] == [s.calls[2]]
     assert [m["user_id"] for m in bobs["members"]] == [s.bob.id]
-    assert "backroom" not in {c["name"] for c in bobs["channels"]}
-    assert all(m["channel_id"] != s.backroom for m in bobs["messages"])
-    assert isinstance(bobs["messages"], list) and text in {c["id"] for c in bobs["channels"]}
+    assert s.backroom not in {c["id"] for c in bobs["channels"]} and s.lounge in {c["id"] for c in bobs["channels"]}
+    assert [(m["channel_id"], m["author_id"], m["body"], m["deleted"]) for m in bobs["messages"]] == [
+        (text, owner.id, "hello history", False)]
 
     # An invalid document fails the schema: the check can fail.
     broken = dict(whole, calls=[dict(whole["calls"][0], relayed="yes")])
@@ -471,3 +481,39 @@ def test_bad_query_parameters_are_clear_errors(api: Api) -> None:
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), (path, params)
     naive = owner.get(base + "/calls", params={"since": "2000-01-01T00:00:00"})
     assert naive.status_code == 200 and naive.json() == {"calls": [], "next": None}
+
+
+def test_activity_records_membership_changes_and_hides_deleted_channels_from_members(api: Api) -> None:
+    group = make_group_with_members(api, n=3)
+    owner = group.owner.api
+    leaver, removed, banned = group.members
+    assert leaver.api.delete(f"/api/groups/{group.id}/members/{leaver.id}").status_code == 204
+    assert owner.delete(f"/api/groups/{group.id}/members/{removed.id}").status_code == 204
+    assert owner.post(f"/api/groups/{group.id}/bans", {"user_id": banned.id, "reason": "spam"}).status_code == 201
+    secret = owner.post(f"/api/groups/{group.id}/channels", {"name": "secret", "kind": "text"}).json()["id"]
+    assert owner.delete(f"/api/channels/{secret}").status_code == 204
+    invite = owner.post(f"/api/groups/{group.id}/invites", {"role": "member"}).json()
+    events = owner.get(f"/api/groups/{group.id}/activity", params={"limit": 100}).json()["events"]
+    newest = [(e["kind"], e["actor_id"], e["subject_id"], e["channel_id"], e["channel_name"], e["detail"])
+              for e in events[:6]]
+    assert newest == [
+        ("invite_created", group.owner.id, None, None, None, f"{invite['code'][:6]}… (member)"),
+        ("channel_deleted", group.owner.id, None, secret, "secret", "text"),
+        ("channel_created", group.owner.id, None, secret, "secret", "text"),
+        ("member_banned", group.owner.id, banned.id, None, None, "spam"),
+        ("member_removed", group.owner.id, removed.id, None, None, ""),
+        ("member_left", leaver.id, leaver.id, None, None, ""),
+    ]
+    # The deleted channel's permissions went with it: only those who manage channels see its events.
+    moderators = group.moderator.api.get(f"/api/groups/{group.id}/activity", params={"limit": 100}).json()["events"]
+    assert [e["kind"] for e in moderators][:3] == ["invite_created", "channel_deleted", "channel_created"]
+    member = make_member(api, group)
+    theirs = member.api.get(f"/api/groups/{group.id}/activity", params={"limit": 100}).json()["events"]
+    assert secret not in {e["channel_id"] for e in theirs}
+    assert theirs[0]["kind"] == "invite_used" and theirs[1]["kind"] == "member_joined"
+
+
+def make_member(api: Api, group: GroupWithMembers) -> Any:
+    member = register_user(api)
+    join_with_invite(member, group.owner, group.id)
+    return member

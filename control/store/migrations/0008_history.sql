@@ -57,3 +57,4 @@ ALTER TABLE call_participants
 CREATE INDEX calls_group_started ON calls (group_id, started_at DESC, id DESC);
 CREATE INDEX calls_started ON calls (started_at);
 CREATE INDEX call_participants_call ON call_participants (call_id, joined_at);
+CREATE INDEX recordings_call ON recordings (call_id) WHERE call_id IS NOT NULL;
