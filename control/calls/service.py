@@ -465,9 +465,12 @@ class CallService:
             await asyncio.sleep(remaining_s - WARNING_BEFORE_S)
             await self._push(session_id, CallWarning(channel_id=channel_id, reason="time_limit",
                                                      remaining_s=WARNING_BEFORE_S))
-            await self._notifier.notify([user_id], NewNotification(
-                kind="guest_time_warning", group_id=group_id, from_user_id=None, channel_id=channel_id,
-                text=f"Your call time ends in {WARNING_BEFORE_S} s"))
+            try:
+                await self._notifier.notify([user_id], NewNotification(
+                    kind="guest_time_warning", group_id=group_id, from_user_id=None, channel_id=channel_id,
+                    text=f"Your call time ends in {WARNING_BEFORE_S} s"))
+            except Exception:  # the database away for a moment: the limit below must hold regardless
+                log.warning("guest_warning_not_stored", user_id=str(user_id), exc_info=True)
             remaining_s = WARNING_BEFORE_S
         await asyncio.sleep(remaining_s)
         await self._rights.changed(RightsChanged(RightsChange.GUEST_LIMIT, user_id=user_id, group_id=group_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, cast
 
 import asyncpg
 import structlog
@@ -26,7 +26,7 @@ from control.rights import RightsChange, RightsChanged
 from control.store import channels, groups, users
 from control.store.bus import Bus, InProcessBus, RedisBus
 from control.store.postgres import Database
-from schemas.signaling import CloseCode, PresenceOut, PresencePush, PresenceStatus
+from schemas.signaling import ChosenStatus, CloseCode, PresenceOut, PresencePush, PresenceStatus
 
 log = structlog.get_logger(__name__)
 
@@ -109,12 +109,12 @@ class Realtime:
         await self.presence.set_status(user_id, status, status_text)
         await self.announce_presence(user_id)
 
-    async def restore_status(self, user_id: uuid.UUID) -> tuple[str, str]:
+    async def restore_status(self, user_id: uuid.UUID) -> tuple[ChosenStatus, str]:
         """Puts the status a person chose back into presence when they connect; returns it."""
         async with self.db.connection() as conn:
             status, text = await users.get_presence(conn, user_id)
         await self.presence.set_status(user_id, status, text)
-        return status, text
+        return cast(ChosenStatus, status), text  # the column's CHECK holds it to these values
 
     async def announce_presence(self, user_id: uuid.UUID) -> None:
         """Tells everyone sharing a group with `user_id` what their presence is now, each group

@@ -123,7 +123,7 @@ class Session:
         self._expire_at(self.principal.expires_at)
         try:
             came_online = await realtime.presence.connect(ref, realtime.lease_s)
-            welcome.my_status, welcome.my_status_text = await realtime.restore_status(self.user_id)  # type: ignore[assignment]
+            welcome.my_status, welcome.my_status_text = await realtime.restore_status(self.user_id)
             welcome.presence = await self._presence_of_my_groups()
             welcome.recordings = await self._recordings_i_can_see()
             self._enqueue(EncodedFrame(dump(welcome)))
