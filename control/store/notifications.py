@@ -72,21 +72,26 @@ async def insert_for(conn: asyncpg.Connection, user_ids: list[uuid.UUID], note: 
     return [_row(r) for r in rows]
 
 
-# Rows the reader may see ($1 the reader, $2 groups, $3 channels, $4 pending invitation codes).
+# Rows the reader may see ($1 the reader, $2 groups, $3 channels, $4 pending invitation codes),
+# from `notifications n LEFT JOIN messages m` (_FROM): a mention of a message since deleted is gone.
 _VISIBLE = (
-    "user_id = $1 AND (CASE WHEN kind = 'group_invite' THEN invite_code = ANY($4::text[])"
-    " ELSE group_id = ANY($2::uuid[]) AND (channel_id IS NULL OR channel_id = ANY($3::uuid[]))"
-    " AND (voice_channel_id IS NULL OR voice_channel_id = ANY($3::uuid[])) END)"
+    "n.user_id = $1 AND (CASE WHEN n.kind = 'group_invite' THEN n.invite_code = ANY($4::text[])"
+    " ELSE n.group_id = ANY($2::uuid[]) AND (n.channel_id IS NULL OR n.channel_id = ANY($3::uuid[]))"
+    " AND (n.voice_channel_id IS NULL OR n.voice_channel_id = ANY($3::uuid[])) END) AND m.deleted_at IS NULL"
 )
+_FROM = "notifications n LEFT JOIN messages m ON m.id = n.message_id"
+# A mention reads as its message does now (edited since, perhaps).
+_LISTED = ", ".join("COALESCE(left(m.body, 200), n.text) AS text" if c == "text" else f"n.{c}"
+                    for c in _COLUMNS.split(", "))
 
 
 async def page(conn: asyncpg.Connection, user_id: uuid.UUID, visible: Visible, *, group_id: uuid.UUID | None,
                before: NotificationRow | None, limit: int) -> list[NotificationRow]:
     """Newest first, after `before` (a row of the previous page)."""
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM notifications WHERE {_VISIBLE} AND ($5::uuid IS NULL OR group_id = $5)"
-        " AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7::uuid))"
-        " ORDER BY created_at DESC, id DESC LIMIT $8",
+        f"SELECT {_LISTED} FROM {_FROM} WHERE {_VISIBLE} AND ($5::uuid IS NULL OR n.group_id = $5)"
+        " AND ($6::timestamptz IS NULL OR (n.created_at, n.id) < ($6, $7::uuid))"
+        " ORDER BY n.created_at DESC, n.id DESC LIMIT $8",
         user_id, visible.group_ids, visible.channel_ids, visible.invite_codes, group_id,
         before.created_at if before else None, before.id if before else None, limit,
     )
@@ -95,7 +100,7 @@ async def page(conn: asyncpg.Connection, user_id: uuid.UUID, visible: Visible, *
 
 async def unread_count(conn: asyncpg.Connection, user_id: uuid.UUID, visible: Visible) -> int:
     count: int = await conn.fetchval(
-        f"SELECT count(*) FROM notifications WHERE {_VISIBLE} AND read_at IS NULL",
+        f"SELECT count(*) FROM {_FROM} WHERE {_VISIBLE} AND n.read_at IS NULL",
         user_id, visible.group_ids, visible.channel_ids, visible.invite_codes,
     )
     return count

@@ -153,6 +153,15 @@ async def test_a_hidden_channel_hides_its_notifications_until_it_is_shown_again(
     assert scene.bobs()["unread_count"] == 1
 
 
+async def test_a_mention_reads_as_its_message_does_now_and_goes_with_it(scene: Scene) -> None:
+    message = await scene.mention_bob("first words")
+    await scene.alice.ok("edit_message", message_id=message["id"], body=f"@{scene.bob_user.username} second words")
+    [stored] = scene.bobs()["notifications"]
+    assert stored["text"].endswith("second words")
+    await scene.alice.ok("delete_message", message_id=message["id"])
+    assert scene.bobs() == {"notifications": [], "unread_count": 0, "next_before": None}
+
+
 async def test_a_removed_member_no_longer_sees_the_groups_notifications(scene: Scene) -> None:
     await scene.mention_bob()
     assert len(scene.bobs()["notifications"]) == 1
