@@ -4,6 +4,7 @@ that joins; the center and the status picker pass an accessibility check."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from playwright.async_api import Browser, expect
@@ -76,3 +77,50 @@ async def test_a_mention_and_a_call_notice_reach_the_other_browser(browser: Brow
     assert await bob.axe_violations() == []
     await status.get_by_role("button", name="Save status").click()
     await expect(bob.page.get_by_role("button", name="Status: Do not disturb, heads down. Change status")).to_be_visible()
+
+
+# Bob's tab reports itself hidden, and every desktop notification it raises is noted (then shown
+# by the browser's own Notification).
+HIDDEN_TAB = """
+Object.defineProperty(Document.prototype, "hidden", { get: () => true, configurable: true });
+Object.defineProperty(Document.prototype, "visibilityState", { get: () => "hidden", configurable: true });
+window.desktopAlerts = [];
+const BrowserNotification = window.Notification;
+window.Notification = class extends BrowserNotification {
+  constructor(title, options) { super(title, options); window.desktopAlerts.push(options.body); }
+};
+"""
+
+
+async def test_a_hidden_tab_gets_a_desktop_notification_unless_do_not_disturb(browser: Browser,
+                                                                             server: RunningServer) -> None:
+    alice = await Person.open(browser, server.url, "alice")
+    context = await browser.new_context(base_url=server.url, permissions=["notifications"])
+    await context.add_init_script(HIDDEN_TAB)
+    bob = Person(await context.new_page(), server.url, "bob")
+    await alice.sign_up()
+    await alice.create_group("Desk team")
+    link = await alice.invite_link()
+    await bob.sign_up()
+    await bob.page.goto(link)
+    await bob.page.get_by_role("button", name="Join the group").click()
+    await expect(bob.page.get_by_role("heading", name="Desk team")).to_be_visible()
+    assert await bob.page.evaluate("Notification.permission") == "granted"
+
+    await alice.open_channel("Text channel general")
+    await alice.send(f"@{bob.username} are you there?")
+    bell = bob.page.get_by_test_id("notification-bell")
+    await expect(bell).to_have_accessible_name("Notifications, 1 unread")
+    await bob.page.wait_for_function("window.desktopAlerts.length > 0")
+    assert await bob.page.evaluate("window.desktopAlerts") == ["Alice mentioned you in #general"]
+
+    await bob.page.get_by_role("button", name=re.compile("^Status: Online")).click()
+    status = bob.page.get_by_role("dialog", name="Your status")
+    await status.get_by_label("Do not disturb").check()
+    await status.get_by_role("button", name="Save status").click()
+    await expect(status).to_be_hidden()
+    await alice.send(f"@{bob.username} still there?")
+    await expect(bell).to_have_accessible_name("Notifications, 2 unread")
+    # Counted, but silent: no second desktop notification.
+    await asyncio.sleep(1)
+    assert await bob.page.evaluate("window.desktopAlerts") == ["Alice mentioned you in #general"]
