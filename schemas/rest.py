@@ -511,6 +511,7 @@ class NotificationOut(Out):
     channel_id: uuid.UUID | None = None
     # None: the server itself (a guest's time warning), or a deleted account.
     from_user_id: uuid.UUID | None = None
+    from_name: str | None = Field(default=None, description="the sender's display name now")
     # An invitation to join: accept it with POST /api/invites/{invite_code}/accept.
     invite_code: str | None = None
     recording_id: uuid.UUID | None = None

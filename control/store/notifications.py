@@ -41,6 +41,8 @@ class NotificationRow:
     muted: bool
     created_at: datetime
     read_at: datetime | None
+    # The sender's display name now (so a client need not know them).
+    from_name: str | None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class Visible:
     invite_codes: list[str]
 
 
+# Each row with its sender's name (the notifications named `n`).
+_WITH_NAME = ", u.display_name AS from_name"
+_SENDER = " LEFT JOIN users u ON u.id = n.from_user_id"
+
+
 def _row(record: asyncpg.Record) -> NotificationRow:
     return NotificationRow(**dict(record))
 
@@ -60,12 +67,12 @@ def _row(record: asyncpg.Record) -> NotificationRow:
 async def insert_for(conn: asyncpg.Connection, user_ids: list[uuid.UUID], note: NewNotification) -> list[NotificationRow]:
     """One row per recipient; a recipient who muted the group or the channel gets it muted and read."""
     rows = await conn.fetch(
-        "INSERT INTO notifications (user_id, kind, group_id, channel_id, voice_channel_id, from_user_id, message_id,"
+        "WITH n AS (INSERT INTO notifications (user_id, kind, group_id, channel_id, voice_channel_id, from_user_id, message_id,"
         " recording_id, invite_code, text, muted, read_at)"
         " SELECT u, $2, $3, $4, $5, $6, $7, $8, $9, $10, m.muted, CASE WHEN m.muted THEN now() END"
         " FROM unnest($1::uuid[]) AS u CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM notification_mutes x"
         "  WHERE x.user_id = u AND x.group_id = $3 AND (x.channel_id IS NULL OR x.channel_id = $4)) AS muted) m"
-        f" RETURNING {_COLUMNS}",
+        f" RETURNING {_COLUMNS}) SELECT n.*{_WITH_NAME} FROM n{_SENDER}",
         user_ids, note.kind, note.group_id, note.channel_id, note.voice_channel_id, note.from_user_id,
         note.message_id, note.recording_id, note.invite_code, note.text,
     )
@@ -79,7 +86,7 @@ _VISIBLE = (
     " ELSE n.group_id = ANY($2::uuid[]) AND (n.channel_id IS NULL OR n.channel_id = ANY($3::uuid[]))"
     " AND (n.voice_channel_id IS NULL OR n.voice_channel_id = ANY($3::uuid[])) END) AND m.deleted_at IS NULL"
 )
-_FROM = "notifications n LEFT JOIN messages m ON m.id = n.message_id"
+_FROM = f"notifications n LEFT JOIN messages m ON m.id = n.message_id{_SENDER}"
 # A mention reads as its message does now (edited since, perhaps).
 _LISTED = ", ".join("COALESCE(left(m.body, 200), n.text) AS text" if c == "text" else f"n.{c}"
                     for c in _COLUMNS.split(", "))
@@ -89,7 +96,7 @@ async def page(conn: asyncpg.Connection, user_id: uuid.UUID, visible: Visible, *
                before: NotificationRow | None, limit: int) -> list[NotificationRow]:
     """Newest first, after `before` (a row of the previous page)."""
     rows = await conn.fetch(
-        f"SELECT {_LISTED} FROM {_FROM} WHERE {_VISIBLE} AND ($5::uuid IS NULL OR n.group_id = $5)"
+        f"SELECT {_LISTED}{_WITH_NAME} FROM {_FROM} WHERE {_VISIBLE} AND ($5::uuid IS NULL OR n.group_id = $5)"
         " AND ($6::timestamptz IS NULL OR (n.created_at, n.id) < ($6, $7::uuid))"
         " ORDER BY n.created_at DESC, n.id DESC LIMIT $8",
         user_id, visible.group_ids, visible.channel_ids, visible.invite_codes, group_id,
@@ -107,8 +114,9 @@ async def unread_count(conn: asyncpg.Connection, user_id: uuid.UUID, visible: Vi
 
 
 async def get(conn: asyncpg.Connection, user_id: uuid.UUID, notification_id: uuid.UUID) -> NotificationRow | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2",
-                              notification_id, user_id)
+    columns = ", ".join(f"n.{c}" for c in _COLUMNS.split(", "))
+    row = await conn.fetchrow(f"SELECT {columns}{_WITH_NAME} FROM notifications n{_SENDER}"
+                              " WHERE n.id = $1 AND n.user_id = $2", notification_id, user_id)
     return _row(row) if row is not None else None
 
 

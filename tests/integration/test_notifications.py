@@ -55,6 +55,8 @@ async def test_a_mention_is_stored_pushed_and_marked_read(scene: Scene) -> None:
     [stored] = page["notifications"]
     assert stored["id"] == push["id"] and stored["channel_id"] == scene.channel_id
     assert stored["from_user_id"] == scene.alice_user.id and stored["text"].endswith("look")
+    alice_name = scene.alice_user.api.get("/api/me").json()["display_name"]
+    assert push["from_name"] == stored["from_name"] == alice_name
     # Someone else cannot mark it (nor learn that it exists).
     other = scene.alice_user.api.post(f"/api/notifications/{stored['id']}/read")
     assert (other.status_code, other.json()["error"]["code"]) == (404, "notification_not_found")

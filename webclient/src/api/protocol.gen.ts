@@ -550,6 +550,8 @@ export interface Notification {
   group_id: string;
   channel_id: string | null;
   from_user_id: string | null;
+  /** the sender's display name now */
+  from_name: string | null;
   invite_code: string | null;
   recording_id: string | null;
   message_id: string | null;
@@ -571,6 +573,8 @@ export interface NotificationOut {
   group_id: string;
   channel_id: string | null;
   from_user_id: string | null;
+  /** the sender's display name now */
+  from_name: string | null;
   invite_code: string | null;
   recording_id: string | null;
   message_id: string | null;

@@ -6,7 +6,7 @@ import { isMuted, withChannelMuted } from "./mutes";
 import { describe } from "./wording";
 
 const note = (id: string, at: number, extra: Partial<NotificationOut> = {}): NotificationOut => ({
-  id, kind: "mention", group_id: "g1", channel_id: "c1", from_user_id: "u-a", invite_code: null, recording_id: null,
+  id, kind: "mention", group_id: "g1", channel_id: "c1", from_user_id: "u-a", from_name: null, invite_code: null, recording_id: null,
   message_id: null, voice_channel_id: null, text: "", created_at: new Date(at * 1000).toISOString(), read: false,
   muted: false, ...extra,
 });
@@ -83,6 +83,8 @@ group("wording", () => {
   it("says who did what where", () => {
     expect(describe(note("a", 1), names)).toBe("Alice mentioned you in #general");
     expect(describe(note("a", 1, { kind: "call_started" }), names)).toBe("Alice started a call in #general");
+    expect(describe(note("a", 1, { kind: "group_invite", from_user_id: "u-x", from_name: "Xavier" }), names))
+      .toBe("Xavier invited you to a group");
     expect(describe(note("a", 1, { kind: "guest_time_warning", from_user_id: null, channel_id: "gone" }), names))
       .toBe("Your call time is almost up");
   });

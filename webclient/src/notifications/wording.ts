@@ -8,7 +8,8 @@ export interface Names {
 }
 
 export function describe(n: NotificationOut, names: Names): string {
-  const who = n.from_user_id ? names.person(n.from_user_id) : "PeerShare";
+  // The server names the sender; a client may not know them (yet, or at all: an invitation).
+  const who = n.from_name ?? (n.from_user_id ? names.person(n.from_user_id) : "PeerShare");
   const where = n.channel_id && names.channel(n.channel_id) ? ` in #${names.channel(n.channel_id)}` : "";
   switch (n.kind) {
     case "mention": return `${who} mentioned you${where}`;

@@ -128,7 +128,7 @@ describe("the store", () => {
     const push = (code: string, groupId: string) => ({
       type: "notification" as const, kind: "group_invite" as const, group_id: groupId, channel_id: null, from_user_id: "u-x",
       invite_code: code, message_id: null, voice_channel_id: null, text: "", recording_id: null,
-      id: `n-${code}`, created_at: `2026-01-01T00:00:0${code.slice(1)}Z`, read: false, muted: false, alert: true,
+      id: `n-${code}`, created_at: `2026-01-01T00:00:0${code.slice(1)}Z`, read: false, muted: false, alert: true, from_name: null,
     });
     let state = reduce(ready(), { type: "push", now: 0, push: push("c1", "g9") });
     state = reduce(state, { type: "pending_invites", invites: [pending] });
@@ -219,7 +219,7 @@ describe("recording in the store", () => {
     const notice = (kind: "recording_ready" | "recording_failed", recording_id: string) => ({
       type: "notification" as const, kind, group_id: "g1", channel_id: "voice", from_user_id: "u-me",
       invite_code: null, message_id: null, voice_channel_id: null, text: "", recording_id,
-      id: `n-${recording_id}`, created_at: "2026-01-01T00:00:00Z", read: false, muted: false, alert: true,
+      id: `n-${recording_id}`, created_at: "2026-01-01T00:00:00Z", read: false, muted: false, alert: true, from_name: null,
     });
     let state = reduce(ready(), { type: "push", now: 0, push: notice("recording_ready", "r1") });
     state = reduce(state, { type: "push", now: 0, push: notice("recording_failed", "r2") });
