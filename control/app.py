@@ -25,6 +25,7 @@ from control.api import (
     invites,
     members,
     messages,
+    notifications,
     oauth,
     recordings,
 )
@@ -39,6 +40,7 @@ from control.chat import Chat
 from control.coturn import Coturn, coturn_config
 from control.errors import PeerShareError
 from control.metrics import metrics_endpoint
+from control.notifications import Notifier
 from control.proxies import TrustedProxies
 from control.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from control.realtime.gateway import Realtime
@@ -59,7 +61,8 @@ log = structlog.get_logger(__name__)
 
 ENDPOINTS: list[Endpoint] = [
     ep
-    for module in (health, client, auth, oauth, groups, channels, invites, members, messages, recordings, history)
+    for module in (health, client, auth, oauth, groups, channels, invites, members, messages, recordings, history,
+                   notifications)
     for ep in module.router.endpoints
 ]
 
@@ -115,7 +118,8 @@ def build_app(settings: Settings) -> Starlette:
             sfu = SfuService(db, MediaEngine(settings), realtime.hub, host_lease_s=settings.sfu_host_lease_s)
             await sfu.start()
             stack.push_async_callback(sfu.close)
-            call_service = CallService(db, realtime, settings, sfu, rights)
+            notifier = Notifier(db, realtime)
+            call_service = CallService(db, realtime, settings, sfu, rights, notifier)
             await call_service.start()
             stack.push_async_callback(call_service.close)
             realtime.on_sessions_lost.append(call_service.sessions_lost)
@@ -132,7 +136,7 @@ def build_app(settings: Settings) -> Starlette:
             await retention.start()
             stack.push_async_callback(retention.close)
             # Closed before the SFU: captures are filed while their rooms still stand.
-            recording = RecordingService(db, realtime, sfu, call_service, archive, settings)
+            recording = RecordingService(db, realtime, sfu, call_service, archive, settings, notifier)
             await recording.start()
             stack.push_async_callback(recording.close)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
@@ -145,11 +149,12 @@ def build_app(settings: Settings) -> Starlette:
                 http=http,
                 realtime=realtime,
                 rights=rights,
-                chat=Chat(db, realtime),
+                chat=Chat(db, realtime, notifier),
                 calls=call_service,
                 sfu=sfu,
                 archive=archive,
                 recording=recording,
+                notifier=notifier,
             )
             log.info("peershare_started", host=settings.host, port=settings.port,
                      database="external" if settings.database_url else "embedded",

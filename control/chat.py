@@ -21,13 +21,15 @@ from control.domain.permissions import (
 )
 from control.errors import InvalidInput, NotFound, PermissionDenied
 from control.message_writer import MessageWriter, NewMessage
+from control.notifications import Notifier
 from control.realtime.frames import dump, message_frames, viewer_roles
 from control.realtime.gateway import Realtime
 from control.store import groups, messages
+from control.store.notifications import NewNotification
 from control.store.postgres import Database
 from control.views import message_out
 from schemas.rest import MessageOut
-from schemas.signaling import Notification, TypingPush
+from schemas.signaling import TypingPush
 
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.-]{3,32})")
 
@@ -53,9 +55,10 @@ async def _mentioned(conn: asyncpg.Connection, channel: asyncpg.Record, body: st
 
 
 class Chat:
-    def __init__(self, db: Database, realtime: Realtime) -> None:
+    def __init__(self, db: Database, realtime: Realtime, notifier: Notifier) -> None:
         self._db = db
         self._realtime = realtime
+        self._notifier = notifier
         self._writer = MessageWriter(db)
         # Messages sent through this node since it started (for /metrics).
         self.sent_total = 0
@@ -78,11 +81,9 @@ class Chat:
         message = message_out(row)
         self.sent_total += 1
         await self._realtime.hub.publish_to_group(channel["group_id"], message_frames("created", channel["group_id"], channel, message))
-        for user_id in mentions:
-            await self._realtime.hub.publish_to_user(user_id, dump(Notification(
-                kind="mention", group_id=channel["group_id"], channel_id=channel_id, from_user_id=principal.user_id,
-                message_id=message.id, text=body[:200],
-            )))
+        await self._notifier.notify(mentions, NewNotification(
+            kind="mention", group_id=channel["group_id"], channel_id=channel_id, from_user_id=principal.user_id,
+            message_id=message.id, text=body[:200]))
         return message
 
     @staticmethod
@@ -145,11 +146,8 @@ class Chat:
             members, _ = await groups.list_members(conn, channel["group_id"], search=None, role=None, limit=10_000,
                                                    offset=0)
         readers = set(viewer_roles(channel["overrides"]))
-        notice = dump(Notification(kind="call_started", group_id=channel["group_id"], channel_id=channel_id,
-                                   from_user_id=principal.user_id, voice_channel_id=voice_channel_id))
-        told = 0
-        for member in members:
-            if member["user_id"] != principal.user_id and Role(member["role"]) in readers:
-                await self._realtime.hub.publish_to_user(member["user_id"], notice)
-                told += 1
-        return told
+        told = [m["user_id"] for m in members if m["user_id"] != principal.user_id and Role(m["role"]) in readers]
+        await self._notifier.notify(told, NewNotification(
+            kind="call_started", group_id=channel["group_id"], channel_id=channel_id, from_user_id=principal.user_id,
+            voice_channel_id=voice_channel_id))
+        return len(told)

@@ -10,6 +10,7 @@ from control.auth.tokens import TokenService
 from control.calls.service import CallService
 from control.calls.sfu import SfuService
 from control.chat import Chat
+from control.notifications import Notifier
 from control.proxies import TrustedProxies
 from control.ratelimit import RateLimiter
 from control.realtime.gateway import Realtime
@@ -36,3 +37,4 @@ class Services:
     sfu: SfuService
     archive: Archive
     recording: RecordingService
+    notifier: Notifier

@@ -739,6 +739,76 @@ class GroupExport(Out):
     calls: list[CallRecordOut]
     recordings: list[ExportRecording]
     messages: list[ExportMessage] | None = Field(default=None, description="only with ?messages=true")
+# --- notifications --------------------------------------------------------------------------------
+
+
+class NotificationKind(StrEnum):
+    mention = "mention"
+    call_started = "call_started"
+    group_invite = "group_invite"
+    invite_accepted = "invite_accepted"
+    guest_time_warning = "guest_time_warning"
+    recording_started = "recording_started"
+    recording_ready = "recording_ready"
+    recording_failed = "recording_failed"
+
+
+class NotificationOut(Out):
+    id: uuid.UUID
+    kind: NotificationKind
+    group_id: uuid.UUID
+    # The channel of a mention, a call or a recording; none for an invitation.
+    channel_id: uuid.UUID | None = None
+    # None: the server itself (a guest's time warning), or a deleted account.
+    from_user_id: uuid.UUID | None = None
+    from_name: str | None = Field(default=None, description="the sender's display name now")
+    # An invitation to join: accept it with POST /api/invites/{invite_code}/accept.
+    invite_code: str | None = None
+    recording_id: uuid.UUID | None = None
+    message_id: uuid.UUID | None = None
+    # "Join" on a call-started notice joins this voice channel.
+    voice_channel_id: uuid.UUID | None = None
+    text: str = ""
+    created_at: datetime
+    read: bool = False
+    muted: bool = Field(default=False, description="written while its group or channel was muted: arrived read, "
+                                                   "never pushed live")
+
+
+class NotificationPage(Out):
+    notifications: list[NotificationOut]
+    unread_count: int = Field(description="unread notifications I may still see, all groups")
+    next_before: uuid.UUID | None = Field(description="pass as `before` for the next (older) page; null: no more")
+
+
+class NotificationsQuery(Body):
+    before: uuid.UUID | None = Field(default=None, description="a notification of the previous page (its last)")
+    group_id: uuid.UUID | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 30
+
+
+class NotificationsRead(Body):
+    group_id: uuid.UUID | None = Field(default=None, description="only this group's; none: all")
+
+
+class NotificationsReadOut(Out):
+    marked: int
+    unread_count: int
+
+
+class MuteBody(Body):
+    muted: bool
+
+
+class GroupNotificationSettings(Out):
+    group_id: uuid.UUID
+    muted: bool
+    muted_channel_ids: list[uuid.UUID] = Field(description="channels of the group muted one by one")
+
+
+class ChannelNotificationSettings(Out):
+    channel_id: uuid.UUID
+    muted: bool
 
 
 # Groups' settings name these shapes before they are defined.

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from schemas.rest import ChannelOut, GroupOut, JoinFailureReason, MemberOut, MessageOut, UserOut
+from schemas.rest import ChannelOut, GroupOut, JoinFailureReason, MemberOut, MessageOut, NotificationOut, UserOut
 
 RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MessageBody = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
@@ -28,6 +28,11 @@ ClientMessageId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 class Frame(BaseModel):
     # Server frames always carry their defaults (e.g. `type`), so their schema says so.
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+# What a person may set: invisible shows them offline to others (notifications still arrive);
+# dnd silences live alerts.
+ChosenStatus = Literal["online", "idle", "dnd", "invisible"]
 
 
 class PresenceStatus(StrEnum):
@@ -91,7 +96,7 @@ class Typing(Frame):
 class SetPresence(Frame):
     type: Literal["set_presence"]
     id: RequestId
-    status: Literal["online", "idle", "dnd"]
+    status: ChosenStatus
     status_text: Annotated[str, StringConstraints(max_length=128)] = ""
 
 
@@ -386,6 +391,9 @@ class Welcome(Frame):
     heartbeat_s: int
     recordings: list[ChannelRecording] = Field(default_factory=list,
                                                description="calls being recorded in channels I can see")
+    # The status I chose (kept across reconnects), which others may see otherwise (invisible).
+    my_status: ChosenStatus = "online"
+    my_status_text: str = ""
 
 
 class Pong(Frame):
@@ -422,20 +430,13 @@ class PresencePush(Frame):
     presence: PresenceOut
 
 
-class Notification(Frame):
+class Notification(NotificationOut, Frame):
+    """A notification as it is stored (see GET /api/notifications), pushed to its recipient's
+    sockets unless its group or channel is muted."""
+
     type: Literal["notification"] = "notification"
-    kind: Literal["mention", "call_started", "group_invite", "recording_ready", "recording_failed"]
-    group_id: uuid.UUID
-    # The channel of a mention or call; none for an invitation.
-    channel_id: uuid.UUID | None = None
-    from_user_id: uuid.UUID
-    # An invitation to join: accept it with POST /api/invites/{invite_code}/accept.
-    invite_code: str | None = None
-    # A recording I started is in the archive (or could not be kept).
-    recording_id: uuid.UUID | None = None
-    message_id: uuid.UUID | None = None
-    voice_channel_id: uuid.UUID | None = None
-    text: str = ""
+    # False while the recipient is "do not disturb": count it, raise no alert or sound.
+    alert: bool = True
 
 
 class MemberJoined(Frame):

@@ -31,11 +31,13 @@ from control.domain.permissions import (
     has_permission,
 )
 from control.errors import InvalidInput, InvalidToken, NotFound, PermissionDenied
+from control.notifications import Notifier
 from control.realtime.frames import dump, viewer_roles
 from control.realtime.gateway import Realtime
 from control.rights import Eviction, Rights, RightsChange, RightsChanged
 from control.settings import Settings
 from control.store import calls, channels, join_attempts, recordings, users
+from control.store.notifications import NewNotification
 from control.store.postgres import Database
 from control.views import participant_out, recording_info
 from schemas.signaling import (
@@ -84,8 +86,9 @@ def mode_for(count: int, restricted: bool = False) -> CallMode:
 
 class CallService:
     def __init__(self, db: Database, realtime: Realtime, settings: Settings, sfu: SfuService,
-                 rights: Rights) -> None:
+                 rights: Rights, notifier: Notifier) -> None:
         self._db = db
+        self._notifier = notifier
         self._sfu = sfu
         self._rights = rights
         self._realtime = realtime
@@ -512,6 +515,12 @@ class CallService:
             await asyncio.sleep(remaining_s - WARNING_BEFORE_S)
             await self._push(session_id, CallWarning(channel_id=channel_id, reason="time_limit",
                                                      remaining_s=WARNING_BEFORE_S))
+            try:
+                await self._notifier.notify([user_id], NewNotification(
+                    kind="guest_time_warning", group_id=group_id, from_user_id=None, channel_id=channel_id,
+                    text=f"Your call time ends in {WARNING_BEFORE_S} s"))
+            except Exception:  # the database away for a moment: the limit below must hold regardless
+                log.warning("guest_warning_not_stored", user_id=str(user_id), exc_info=True)
             remaining_s = WARNING_BEFORE_S
         await asyncio.sleep(remaining_s)
         await self._rights.changed(RightsChanged(RightsChange.GUEST_LIMIT, user_id=user_id, group_id=group_id))

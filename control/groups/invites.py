@@ -27,9 +27,9 @@ from control.errors import (
     ValidationFailed,
 )
 from control.groups.announce import announce_joined
-from control.realtime.frames import dump
 from control.services import Services
 from control.store import bans, channels, events, groups, invites, users
+from control.store.notifications import NewNotification
 from control.views import group_out, invite_out, invite_preview_out, pending_invite_out
 from schemas.rest import (
     InviteAccepted,
@@ -40,7 +40,6 @@ from schemas.rest import (
     PendingInviteOut,
     RoleName,
 )
-from schemas.signaling import Notification
 
 
 def new_invite_code() -> str:
@@ -178,6 +177,9 @@ async def accept(services: Services, principal: Principal | None, code: str,
         group = await groups.get_group(conn, group_id)
     assert group is not None
     await announce_joined(services.realtime, group_id, user_id)
+    if invite["created_by"] != user_id:
+        await services.notifier.notify([invite["created_by"]], NewNotification(
+            kind="invite_accepted", group_id=group_id, from_user_id=user_id))
     return InviteAccepted(group=group_out(group, role), role=RoleName(role.value), tokens=tokens)
 
 
@@ -199,5 +201,5 @@ async def revoke(services: Services, principal: Principal, code: str) -> None:
 
 async def tell_invited(services: Services, group_id: uuid.UUID, user_id: uuid.UUID, by: uuid.UUID, code: str) -> None:
     """The invited person hears of it at once, on every device."""
-    await services.realtime.hub.publish_to_user(
-        user_id, dump(Notification(kind="group_invite", group_id=group_id, from_user_id=by, invite_code=code)))
+    await services.notifier.notify([user_id], NewNotification(kind="group_invite", group_id=group_id, from_user_id=by,
+                                                               invite_code=code))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, cast
 
 import asyncpg
 import structlog
@@ -23,10 +23,10 @@ from control.realtime.presence import (
     SessionRef,
 )
 from control.rights import RightsChange, RightsChanged
-from control.store import channels, groups
+from control.store import channels, groups, users
 from control.store.bus import Bus, InProcessBus, RedisBus
 from control.store.postgres import Database
-from schemas.signaling import CloseCode, PresenceOut, PresencePush, PresenceStatus
+from schemas.signaling import ChosenStatus, CloseCode, PresenceOut, PresencePush, PresenceStatus
 
 log = structlog.get_logger(__name__)
 
@@ -102,10 +102,25 @@ class Realtime:
             if session.user_id == change.user_id and session.sign_in_id == change.sign_in_id:
                 session.close(CloseCode.ACCESS_REVOKED, "sign_in_revoked")
 
+    async def set_status(self, user_id: uuid.UUID, status: str, status_text: str) -> None:
+        """The status a person chose: kept for their next connections too, and announced."""
+        async with self.db.connection() as conn:
+            await users.set_presence(conn, user_id, status, status_text)
+        await self.presence.set_status(user_id, status, status_text)
+        await self.announce_presence(user_id)
+
+    async def restore_status(self, user_id: uuid.UUID) -> tuple[ChosenStatus, str]:
+        """Puts the status a person chose back into presence when they connect; returns it."""
+        async with self.db.connection() as conn:
+            status, text = await users.get_presence(conn, user_id)
+        await self.presence.set_status(user_id, status, text)
+        return cast(ChosenStatus, status), text  # the column's CHECK holds it to these values
+
     async def announce_presence(self, user_id: uuid.UUID) -> None:
         """Tells everyone sharing a group with `user_id` what their presence is now, each group
         what `user_id` does in it."""
         [presence] = await self.presence.get_many([user_id])
+        presence = presence.as_others_see_it()
         async with self.db.connection() as conn:
             group_ids = await groups.group_ids_of(conn, user_id)
             voice = (await voice_channels_of(conn, [presence])).get(presence.voice_channel_id)

@@ -19,9 +19,13 @@ from redis.asyncio import Redis
 @dataclass(frozen=True)
 class Presence:
     user_id: uuid.UUID
-    status: str  # online | idle | dnd | offline
+    status: str  # online | idle | dnd | invisible | offline
     status_text: str
     voice_channel_id: uuid.UUID | None
+
+    def as_others_see_it(self) -> Presence:
+        """Invisible people look offline to everyone else: no status text, no voice channel."""
+        return Presence(self.user_id, "offline", "", None) if self.status == "invisible" else self
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from control.calls.sfu import SfuService
 from control.calls.sfu_room import Peer, Room
 from control.domain.permissions import Permission
 from control.errors import Conflict, NotFound, PermissionDenied
+from control.notifications import Notifier
 from control.realtime.frames import dump, viewer_roles
 from control.realtime.gateway import Realtime
 from control.recording.archive import Archive
@@ -44,12 +45,13 @@ from control.settings import Settings
 from control.sfu.producer import Producer
 from control.store import calls, channels, recordings, users
 from control.store.bus import Event
+from control.store.notifications import NewNotification
 from control.store.postgres import Database
 from control.store.recordings import RecordingRow
 from control.tasks import TaskSet
 from control.views import recording_info, recording_out
 from schemas.rest import RecordingOut
-from schemas.signaling import CallRecordingState, Notification, RecordingConsentRequest, RecordingEndReason
+from schemas.signaling import CallRecordingState, RecordingConsentRequest, RecordingEndReason
 
 log = structlog.get_logger(__name__)
 
@@ -75,8 +77,9 @@ class _Capture:
 
 class RecordingService:
     def __init__(self, db: Database, realtime: Realtime, sfu: SfuService, calls_service: CallService,
-                 archive: Archive, settings: Settings) -> None:
+                 archive: Archive, settings: Settings, notifier: Notifier) -> None:
         self._db = db
+        self._notifier = notifier
         self._realtime = realtime
         self._sfu = sfu
         self._calls = calls_service
@@ -130,6 +133,10 @@ class RecordingService:
                                                                                     recording=info))
         await self._tell_channel(channel, CallRecordingState(group_id=channel["group_id"], channel_id=channel["id"],
                                                              recording=info))
+        others = [p["user_id"] for p in roster if p["user_id"] != principal.user_id]
+        await self._notifier.notify(others, NewNotification(
+            kind="recording_started", group_id=channel["group_id"], from_user_id=principal.user_id,
+            channel_id=channel["id"], recording_id=row.id, text=title))
         await self._calls.resync(call["id"])  # a P2P call moves to the SFU for the recording
         await self._hook(call["id"], action="sync")
         return await self._out(row.id)
@@ -327,9 +334,9 @@ class RecordingService:
                 log.exception("recording_filing_failed", recording_id=str(recording.id))
         log.info(kind, recording_id=str(recording.id), duration=duration)
         if recording.started_by is not None:
-            await self._realtime.hub.publish_to_user(recording.started_by, dump(Notification(
+            await self._notifier.notify([recording.started_by], NewNotification(
                 kind=kind, group_id=recording.group_id, channel_id=recording.channel_id,
-                from_user_id=stopped_by or recording.started_by, recording_id=recording.id)))
+                from_user_id=stopped_by or recording.started_by, recording_id=recording.id, text=recording.title))
 
     async def _host_lost(self, live: RecordingRow) -> None:
         log.warning("recording_host_lost", recording_id=str(live.id), node=live.node)

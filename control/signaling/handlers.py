@@ -68,9 +68,7 @@ async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
             await chat.typing(principal, frame.channel_id, session.session_id)
             return None
         case SetPresence():
-            realtime = services.realtime
-            await realtime.presence.set_status(principal.user_id, frame.status, frame.status_text)
-            await realtime.announce_presence(principal.user_id)
+            await services.realtime.set_status(principal.user_id, frame.status, frame.status_text)
             return None
         case StartCallNotice():
             told = await chat.start_call_notice(principal, frame.channel_id, frame.voice_channel_id)

@@ -123,6 +123,7 @@ class Session:
         self._expire_at(self.principal.expires_at)
         try:
             came_online = await realtime.presence.connect(ref, realtime.lease_s)
+            welcome.my_status, welcome.my_status_text = await realtime.restore_status(self.user_id)
             welcome.presence = await self._presence_of_my_groups()
             welcome.recordings = await self._recordings_i_can_see()
             self._enqueue(EncodedFrame(dump(welcome)))
@@ -196,8 +197,8 @@ class Session:
         """Who is online in each of my groups, as I see them there."""
         async with self.services.db.connection() as conn:
             pairs = await groups.memberships_in(conn, list(self._roles))
-            online = {p.user_id: p for p in await self.services.realtime.presence.get_many(list({u for _, u in pairs}))
-                      if p.status != "offline"}
+            everyone = await self.services.realtime.presence.get_many(list({u for _, u in pairs}))
+            online = {p.user_id: p for p in (q.as_others_see_it() for q in everyone) if p.status != "offline"}
             voices = await voice_channels_of(conn, list(online.values()))
         return [presence_out(online[u], g, voices.get(online[u].voice_channel_id), self._roles.get(g))
                 for g, u in pairs if u in online]

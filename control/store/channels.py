@@ -84,3 +84,12 @@ async def _renumber(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
         " WHERE c.id = o.id",
         [*ids],
     )
+
+
+async def channels_of_member(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Every channel of every group the user is in, with the user's role there (`my_role`)."""
+    return await conn.fetch(
+        f"SELECT {', '.join('c.' + c for c in _COLUMNS.split(', '))}, m.role AS my_role FROM channels c"
+        " JOIN group_members m ON m.group_id = c.group_id AND m.user_id = $1",
+        user_id,
+    )

@@ -184,3 +184,13 @@ async def take_oauth_state(conn: asyncpg.Connection, state: str) -> asyncpg.Reco
         " client_state, expires_at > now() AS fresh",
         state,
     )
+
+
+async def set_presence(conn: asyncpg.Connection, user_id: uuid.UUID, status: str, text: str) -> None:
+    await conn.execute("UPDATE users SET presence_status = $2, presence_text = $3 WHERE id = $1", user_id, status, text)
+
+
+async def get_presence(conn: asyncpg.Connection, user_id: uuid.UUID) -> tuple[str, str]:
+    """The status the user chose and its text (online and none when the account is gone)."""
+    row = await conn.fetchrow("SELECT presence_status, presence_text FROM users WHERE id = $1", user_id)
+    return (row["presence_status"], row["presence_text"]) if row is not None else ("online", "")

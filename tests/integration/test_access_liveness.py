@@ -50,10 +50,13 @@ CHANGES: dict[str, RightsChange] = {
 CUT, KEPT = "cut", "kept"
 # The surfaces: REST, the socket's frames and pushes, presence, the P2P relay, SFU requests, the
 # media itself (per path: P2P and SFU), and the victim's TURN allocation with its call's credentials.
-SURFACES = ("rest", "socket", "presence", "p2p_signal", "p2p_media", "sfu_request", "sfu_media", "turn")
+# "notifications": the victim's stored notifications about the group (a mention in its text channel).
+SURFACES = ("rest", "socket", "presence", "p2p_signal", "p2p_media", "sfu_request", "sfu_media", "turn",
+            "notifications")
 _SIGNED_OUT = dict.fromkeys(SURFACES, CUT)
 _OUT_OF_GROUP = dict.fromkeys(SURFACES, CUT)
-_OUT_OF_CHANNEL = dict.fromkeys(SURFACES, CUT)
+# The voice channel changes; the mention is in the text channel, which the victim still sees.
+_OUT_OF_CHANNEL = {**dict.fromkeys(SURFACES, CUT), "notifications": KEPT}
 MATRIX: dict[str, dict[str, str]] = {
     "logout": _SIGNED_OUT,
     "refresh_reuse": _SIGNED_OUT,
@@ -65,9 +68,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "override_off": _OUT_OF_CHANNEL,
     "channel_deleted": _OUT_OF_CHANNEL,
     # Still a member, with a socket and a presence; out of the call.
-    "guest_limit": {**dict.fromkeys(SURFACES, CUT), "rest": KEPT, "socket": KEPT, "presence": KEPT},
+    "guest_limit": {**dict.fromkeys(SURFACES, CUT), "rest": KEPT, "socket": KEPT, "presence": KEPT,
+                    "notifications": KEPT},
     # Still in the call, but the microphone is held: a muted pair moves to the SFU.
-    "mute": {**dict.fromkeys(SURFACES, CUT), "rest": KEPT, "socket": KEPT, "presence": KEPT, "turn": KEPT},
+    "mute": {**dict.fromkeys(SURFACES, CUT), "rest": KEPT, "socket": KEPT, "presence": KEPT, "turn": KEPT,
+             "notifications": KEPT},
 }
 
 # Signaling requests, by which surface of the matrix covers them (see the call checks below), or
@@ -242,6 +247,17 @@ async def check_turn(scene: Scene, expected: str) -> None:
         await asyncio.sleep(0.1)
 
 
+async def check_notifications(scene: Scene, expected: str) -> None:
+    """The mention the victim got before the change is no longer listed (rights are re-checked
+    when the list is read), or still is."""
+    response = scene.victim_api.get("/api/notifications")
+    if scene.change in ("logout", "refresh_reuse", "password_change"):
+        assert (response.status_code, response.json()["error"]["code"]) == (401, "session_revoked")
+        return
+    about_group = [n for n in response.json()["notifications"] if n["group_id"] == scene.group_id]
+    assert [n["kind"] for n in about_group] == ([] if expected == CUT else ["mention"])
+
+
 # --- the matrix ---------------------------------------------------------------------------------
 
 CHECKS: dict[str, Callable[[Scene, str], Awaitable[None]]] = {
@@ -253,6 +269,7 @@ CHECKS: dict[str, Callable[[Scene, str], Awaitable[None]]] = {
     "p2p_media": check_media,
     "sfu_media": check_media,
     "turn": check_turn,
+    "notifications": check_notifications,
 }
 # Which call each surface is checked in: two people (P2P) or three (SFU).
 PEOPLE = {"p2p_signal": 2, "p2p_media": 2, "sfu_request": 3, "sfu_media": 3}

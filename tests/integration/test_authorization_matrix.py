@@ -33,6 +33,8 @@ class World:
     recording_id: str
     media_token: str
     voice_channel_id: str
+    # One of the owner's notifications (the invitations the others accepted).
+    notification_id: str
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +62,9 @@ def make_world(api: Api, people: dict[str, User], server: RunningServer, privacy
     recording = file_recording(server.settings, group_id=group["id"], channel_id=voice, started_by=owner.id,
                                source=placeholder_file(server.settings.data_dir))
     link = people["member"].api.post(f"/api/recordings/{recording}/link").json()["url"]
+    notification = owner.api.get("/api/notifications", params={"group_id": group["id"]}).json()["notifications"][0]
     return World(group["id"], channel, group["invite"]["code"], people["target"].id, people["banned"].id, apis,
-                 recording, parse_qs(urlparse(link).query)["token"][0], voice)
+                 recording, parse_qs(urlparse(link).query)["token"][0], voice, notification["id"])
 
 
 def both(**statuses: int) -> dict[str, int]:
@@ -151,6 +154,15 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     ("GET", "/api/groups/{group_id}/analytics", None, MEMBERS_READ),
     ("GET", "/api/groups/{group_id}/export", None, MEMBERS_READ),
     ("GET", "/api/groups/{group_id}/calls.csv", None, MEMBERS_READ),
+    # Everyone has their own notifications; one of them is nobody else's to mark (404, as unknown).
+    ("GET", "/api/notifications", None, SIGNED_IN),
+    ("POST", "/api/notifications/read", None, SIGNED_IN),
+    ("POST", "/api/notifications/{notification_id}/read", None,
+     both(owner=200, moderator=404, member=404, guest=404, outsider=404, anonymous=401)),
+    ("GET", "/api/groups/{group_id}/notification-settings", None, MEMBERS_READ),
+    ("PUT", "/api/groups/{group_id}/notification-settings", {"muted": True}, MEMBERS_READ),
+    ("GET", "/api/channels/{channel_id}/notification-settings", None, MEMBERS_READ),
+    ("PUT", "/api/channels/{channel_id}/notification-settings", {"muted": True}, MEMBERS_READ),
 ]
 
 

@@ -96,6 +96,10 @@ async def test_a_moderator_records_a_call_with_consent_and_it_lands_in_the_archi
             assert asked["recording"]["recording_id"] == recording_id
             indicator = await ws.seen("recording_state", since=0, timeout=5, channel_id=voice_channel(group))
             assert indicator["recording"]["recording_id"] == recording_id
+            # The others are notified (stored in their notification center); the starter is not.
+            told = await ws.seen("notification", since=0, timeout=5, kind="recording_started")
+            assert told["recording_id"] == recording_id and told["from_user_id"] == group.owner.id
+        await owner.unseen("notification", since=0, within=0.2, kind="recording_started")
         await accepting.ok("recording_consent", recording_id=recording_id, accept=True)
         await declining.ok("recording_consent", recording_id=recording_id, accept=False)
         # The host taps exactly the consenting people's streams: the starter's and the accepting one's.

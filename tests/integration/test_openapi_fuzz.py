@@ -78,8 +78,11 @@ def real_ids(people: dict[str, User], server: RunningServer) -> dict[str, str]:
     voice = next(c["id"] for c in group["channels"] if c["kind"] == "voice")
     recording = file_recording(server.settings, group_id=group["id"], channel_id=voice, started_by=owner.id,
                                source=placeholder_file(server.settings.data_dir))
+    # The member's joining told the owner (invite accepted).
+    notification = owner.api.get("/api/notifications", params={"group_id": group["id"]}).json()["notifications"][0]
     return {"group_id": group["id"], "channel_id": channel, "user_id": member.id,
-            "code": group["invite"]["code"], "provider": "github", "recording_id": recording}
+            "code": group["invite"]["code"], "provider": "github", "recording_id": recording,
+            "notification_id": notification["id"]}
 
 
 @schema.parametrize()

@@ -15,6 +15,7 @@ class Person:
         self.page = page
         self.base_url = base_url
         self.name = name
+        self.username = ""
 
     @classmethod
     async def open(cls, browser: Browser, base_url: str, name: str) -> "Person":
@@ -27,7 +28,8 @@ class Person:
         page = self.page
         await page.goto("/")
         await page.get_by_role("button", name="New here? Create an account").click()
-        await page.get_by_label("Username").fill(f"{self.name}{secrets.token_hex(3)}")
+        self.username = f"{self.name}{secrets.token_hex(3)}"
+        await page.get_by_label("Username").fill(self.username)
         await page.get_by_label("Display name").fill(self.name.capitalize())
         await page.get_by_label("Password").fill("correct horse battery")
         await page.get_by_role("button", name="Sign up").click()

@@ -82,6 +82,9 @@ async def make_scene(change: str, node_a: str, node_b: str, *, people: int) -> S
     scene.ws["owner"] = await WsClient.connect(node_a, owner.tokens["access_token"])
     scene.ws["peer"] = await WsClient.connect(node_a, peer.tokens["access_token"])
     scene.ws["victim"] = await WsClient.connect(node_b, tokens["access_token"])
+    # A notification the victim holds before the change (the notifications surface).
+    await scene.ws["owner"].ok("send_message", channel_id=text, client_id=unique_name("m"),
+                               body=f"@{tokens['user']['username']} before the change")
     callers = ["peer", "victim"] + (["owner"] if people == 3 else [])
     for name in callers:
         # The victim ignores being taken out or muted (it keeps sending), so what stops its media

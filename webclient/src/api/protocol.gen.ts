@@ -266,6 +266,11 @@ export interface ChannelCreate {
 
 export type ChannelKind = "text" | "voice";
 
+export interface ChannelNotificationSettings {
+  channel_id: string;
+  muted: boolean;
+}
+
 export interface ChannelOut {
   id: string;
   group_id: string;
@@ -461,6 +466,13 @@ export interface GroupExport {
 export interface GroupJoined {
   type: "group_joined";
   group: GroupState;
+}
+
+export interface GroupNotificationSettings {
+  group_id: string;
+  muted: boolean;
+  /** channels of the group muted one by one */
+  muted_channel_ids: string[];
 }
 
 export interface GroupOut {
@@ -746,17 +758,75 @@ export interface MessagesQuery {
   limit?: number;
 }
 
+export interface MuteBody {
+  muted: boolean;
+}
+
 export interface Notification {
-  type: "notification";
-  kind: "mention" | "call_started" | "group_invite" | "recording_ready" | "recording_failed";
+  id: string;
+  kind: NotificationKind;
   group_id: string;
   channel_id: string | null;
-  from_user_id: string;
+  from_user_id: string | null;
+  /** the sender's display name now */
+  from_name: string | null;
   invite_code: string | null;
   recording_id: string | null;
   message_id: string | null;
   voice_channel_id: string | null;
   text: string;
+  created_at: string;
+  read: boolean;
+  /** written while its group or channel was muted: arrived read, never pushed live */
+  muted: boolean;
+  type: "notification";
+  alert: boolean;
+}
+
+export type NotificationKind = "mention" | "call_started" | "group_invite" | "invite_accepted" | "guest_time_warning" | "recording_started" | "recording_ready" | "recording_failed";
+
+export interface NotificationOut {
+  id: string;
+  kind: NotificationKind;
+  group_id: string;
+  channel_id: string | null;
+  from_user_id: string | null;
+  /** the sender's display name now */
+  from_name: string | null;
+  invite_code: string | null;
+  recording_id: string | null;
+  message_id: string | null;
+  voice_channel_id: string | null;
+  text: string;
+  created_at: string;
+  read: boolean;
+  /** written while its group or channel was muted: arrived read, never pushed live */
+  muted: boolean;
+}
+
+export interface NotificationPage {
+  notifications: NotificationOut[];
+  /** unread notifications I may still see, all groups */
+  unread_count: number;
+  /** pass as `before` for the next (older) page; null: no more */
+  next_before: string | null;
+}
+
+export interface NotificationsQuery {
+  /** a notification of the previous page (its last) */
+  before?: string | null;
+  group_id?: string | null;
+  limit?: number;
+}
+
+export interface NotificationsRead {
+  /** only this group's; none: all */
+  group_id?: string | null;
+}
+
+export interface NotificationsReadOut {
+  marked: number;
+  unread_count: number;
 }
 
 export interface OAuthIdentityOut {
@@ -1011,7 +1081,7 @@ export interface SetMediaState {
 export interface SetPresence {
   type: "set_presence";
   id: string;
-  status: "online" | "idle" | "dnd";
+  status: "online" | "idle" | "dnd" | "invisible";
   status_text?: string;
 }
 
@@ -1209,6 +1279,8 @@ export interface Welcome {
   heartbeat_s: number;
   /** calls being recorded in channels I can see */
   recordings: ChannelRecording[];
+  my_status: "online" | "idle" | "dnd" | "invisible";
+  my_status_text: string;
 }
 
 export type ClientFrame = Hello | Ping | SendMessage | EditMessage | DeleteMessage | Typing | SetPresence | StartCallNotice | Authenticate | JoinCall | LeaveCall | P2PSignal | CallKick | CallMute | CallUnmute | TurnCredentials | RecordingStart | RecordingStop | RecordingConsent | ReportMediaPath | SetMediaState | SfuCapabilities | SfuCreateTransport | SfuConnectTransport | SfuProduce | SfuReady | SfuResumeConsumer | SfuProducerAction | SfuPreferredLayers | SfuRestartIce | SfuLeave | ReportQuality | ReportJoinFailure;

@@ -1,9 +1,10 @@
 // The REST API, with the tokens kept in localStorage and refreshed once when the access token expired
 // (and ahead of time by tokenRenewal.ts). A revoked sign-in (401 `session_revoked`) signs out at once.
 import type {
-  BanOut, ChannelCreate, ChannelOut, ChannelPatch, GroupCreate, GroupCreated, GroupOut, GroupPatch, InviteAccepted,
-  InviteCreate, InviteOut, InvitePreview, MeOut, MemberPage, MembersBulk, MembersBulkOut, MessagePage, PendingInviteOut,
-  RecordingLink, RecordingOut, RecordingPage, RecordingsQuery, RoleName, TokenPair,
+  BanOut, ChannelCreate, ChannelNotificationSettings, ChannelOut, ChannelPatch, GroupCreate, GroupCreated,
+  GroupNotificationSettings, GroupOut, GroupPatch, InviteAccepted, InviteCreate, InviteOut, InvitePreview, MeOut, MemberPage,
+  MembersBulk, MembersBulkOut, MessagePage, NotificationPage, NotificationsReadOut, PendingInviteOut, RecordingLink,
+  RecordingOut, RecordingPage, RecordingsQuery, RoleName, TokenPair,
 } from "./protocol.gen";
 
 export class ApiError extends Error {
@@ -219,6 +220,22 @@ export class Rest {
   deleteRecording = (id: string) => this.request<void>("DELETE", `/api/recordings/${id}`);
   /** A link that plays or downloads the MP4 until `expires_at`. */
   recordingLink = (id: string) => this.request<RecordingLink>("POST", `/api/recordings/${id}/link`);
+
+  // --- notifications ---
+
+  notifications = (before?: string) =>
+    this.request<NotificationPage>("GET", `/api/notifications?${new URLSearchParams(before ? { before } : {})}`);
+  /** One notification, one group's (`groupId`), or all read. */
+  markNotificationsRead = (scope: { id: string } | { groupId: string } | "all") =>
+    scope !== "all" && "id" in scope
+      ? this.request<NotificationsReadOut>("POST", `/api/notifications/${scope.id}/read`)
+      : this.request<NotificationsReadOut>("POST", "/api/notifications/read", scope === "all" ? {} : { group_id: scope.groupId });
+  groupNotifications = (groupId: string) =>
+    this.request<GroupNotificationSettings>("GET", `/api/groups/${groupId}/notification-settings`);
+  muteGroup = (groupId: string, muted: boolean) =>
+    this.request<GroupNotificationSettings>("PUT", `/api/groups/${groupId}/notification-settings`, { muted });
+  muteChannel = (channelId: string, muted: boolean) =>
+    this.request<ChannelNotificationSettings>("PUT", `/api/channels/${channelId}/notification-settings`, { muted });
 }
 
 /** The archive's query string: only the filters that are set, in a fixed order (the string also

@@ -9,7 +9,7 @@ const channel = (id: string, kind: "text" | "voice", position: number) => ({
   id, group_id: "g1", kind, name: id, topic: "", position, overrides: {}, my_permissions: [] as never[],
 });
 const welcome: Welcome = {
-  type: "welcome", session_id: "s", user: me, heartbeat_s: 10, presence: [], recordings: [],
+  type: "welcome", session_id: "s", user: me, heartbeat_s: 10, presence: [], recordings: [], my_status: "dnd", my_status_text: "away",
   groups: [{ group, channels: [channel("voice", "voice", 0), channel("general", "text", 1), channel("random", "text", 0)] }],
 };
 const message = (id: string, seq: number, author = "u-other", version = seq): MessageOut => ({
@@ -128,13 +128,15 @@ describe("the store", () => {
     const push = (code: string, groupId: string) => ({
       type: "notification" as const, kind: "group_invite" as const, group_id: groupId, channel_id: null, from_user_id: "u-x",
       invite_code: code, message_id: null, voice_channel_id: null, text: "", recording_id: null,
+      id: `n-${code}`, created_at: `2026-01-01T00:00:0${code.slice(1)}Z`, read: false, muted: false, alert: true, from_name: null,
     });
     let state = reduce(ready(), { type: "push", now: 0, push: push("c1", "g9") });
     state = reduce(state, { type: "pending_invites", invites: [pending] });
     state = reduce(state, { type: "push", now: 0, push: push("c2", "g8") });
     state = reduce(state, { type: "push", now: 0, push: push("c3", "g1") });
     expect(state.invitations.map((i) => [i.code, i.groupName])).toEqual([["c2", null], ["c1", "Nine"]]);
-    expect(state.notifications).toEqual([]);
+    // Listed in the notification center too, newest first (not the one for a group I am in).
+    expect(state.notifications.items.map((n) => n.invite_code)).toEqual(["c2", "c1"]);
     state = reduce(state, { type: "invite_answered", code: "c2" });
     state = reduce(state, { type: "push", now: 0, push: { type: "group_joined", group: { group: { ...group, id: "g9" }, channels: [] } } });
     expect(state.invitations).toEqual([]);
@@ -217,6 +219,7 @@ describe("recording in the store", () => {
     const notice = (kind: "recording_ready" | "recording_failed", recording_id: string) => ({
       type: "notification" as const, kind, group_id: "g1", channel_id: "voice", from_user_id: "u-me",
       invite_code: null, message_id: null, voice_channel_id: null, text: "", recording_id,
+      id: `n-${recording_id}`, created_at: "2026-01-01T00:00:00Z", read: false, muted: false, alert: true, from_name: null,
     });
     let state = reduce(ready(), { type: "push", now: 0, push: notice("recording_ready", "r1") });
     state = reduce(state, { type: "push", now: 0, push: notice("recording_failed", "r2") });
@@ -252,5 +255,12 @@ describe("recordings at (re)connect", () => {
       type: "recording_state", group_id: "g1", channel_id: "old", recording: info, reason: null } });
     state = reduce(state, { type: "welcome", welcome: { ...welcome, recordings: [{ channel_id: "voice", recording: info }] } });
     expect(Object.keys(state.recordings)).toEqual(["voice"]);
+  });
+
+  it("keeps the status I chose from the welcome, and my changes to it", () => {
+    let state = ready();
+    expect(state.myStatus).toEqual({ status: "dnd", text: "away" });
+    state = reduce(state, { type: "my_status", status: "invisible", text: "" });
+    expect(state.myStatus).toEqual({ status: "invisible", text: "" });
   });
 });

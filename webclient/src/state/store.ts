@@ -1,10 +1,12 @@
 // What the client knows, rebuilt from the welcome and kept current by pushes: a pure reducer,
 // so every rule about it is unit tested without a DOM.
 import type {
-  CallRecordingState, CallState, ChannelOut, ConsentName, GroupOut, MemberOut, MessageOut, Notification, PendingInviteOut,
+  CallRecordingState, CallState, ChannelOut, ConsentName, GroupOut, MemberOut, MessageOut, NotificationPage, PendingInviteOut,
   PresenceOut, RecordingInfo, RecordingOut, RecordingPage, RoleName, UserOut, Welcome,
 } from "../api/protocol.gen";
 import type { GatewayStatus, Push } from "../api/gateway";
+import type { MyStatus } from "../notifications/alerts";
+import { emptyCenter, withPage, withPush, withRead, type Center, type ReadScope } from "../notifications/center";
 
 export interface State {
   me: UserOut | null;
@@ -26,7 +28,10 @@ export interface State {
   /** channel → user → when they last typed (ms). */
   typing: Record<string, Record<string, number>>;
   unread: Record<string, number>;
-  notifications: Notification[];
+  /** The notification center: stored notifications, live pushes, the unread count. */
+  notifications: Center;
+  /** The status I chose, and its text (others may see me offline: invisible). */
+  myStatus: { status: MyStatus; text: string };
   activeChannel: string | null;
   /** Display names of the people I share a group with, as far as loaded. */
   names: Record<string, string>;
@@ -73,7 +78,8 @@ export interface Invitation {
 
 export const initialState: State = {
   me: null, status: "connecting", groups: {}, channels: {}, messages: {}, historyComplete: {}, presence: {}, roles: {},
-  invitations: [], calls: {}, typing: {}, unread: {}, notifications: [], activeChannel: null, names: {},
+  invitations: [], calls: {}, typing: {}, unread: {}, notifications: emptyCenter, myStatus: { status: "online", text: "" },
+  activeChannel: null, names: {},
   recordings: {}, consentPrompts: [], myConsent: {}, archive: null, recordingToasts: [],
 };
 
@@ -99,7 +105,10 @@ export type Action =
   | { type: "archive_page"; groupId: string; query: string; cursor: string | null; page: RecordingPage }
   | { type: "recording_saved"; recording: RecordingOut }
   | { type: "recording_deleted"; recordingId: string }
-  | { type: "recording_toast_dismissed"; recordingId: string };
+  | { type: "recording_toast_dismissed"; recordingId: string }
+  | { type: "notifications_page"; page: NotificationPage; older: boolean }
+  | { type: "notifications_read"; scope: ReadScope; unreadCount: number }
+  | { type: "my_status"; status: MyStatus; text: string };
 
 export const TYPING_SHOWN_MS = 6_000;
 
@@ -143,8 +152,15 @@ export function reduce(state: State, action: Action): State {
         // What the server says is being recorded now (a reconnect may have missed stops and starts).
         recordings: Object.fromEntries(welcome.recordings.map((r) => [r.channel_id, r.recording])),
         activeChannel: state.activeChannel && channels[state.activeChannel] ? state.activeChannel : null,
+        myStatus: { status: welcome.my_status, text: welcome.my_status_text },
       };
     }
+    case "notifications_page":
+      return { ...state, notifications: withPage(state.notifications, action.page, action.older) };
+    case "notifications_read":
+      return { ...state, notifications: withRead(state.notifications, action.scope, action.unreadCount) };
+    case "my_status":
+      return { ...state, myStatus: { status: action.status, text: action.text } };
     case "status":
       return { ...state, status: action.status };
     case "history":
@@ -259,14 +275,15 @@ function applyPush(state: State, push: Push, now: number): State {
       return { ...state, presence: setIn(state.presence, push.presence.group_id, push.presence.user_id, push.presence) };
     case "notification":
       if (push.kind === "group_invite") {
-        if (!push.invite_code || state.groups[push.group_id]) return state;
+        // An invitation always names who sent it.
+        if (!push.invite_code || !push.from_user_id || state.groups[push.group_id]) return state;
         return {
-          ...state,
+          ...state, notifications: withPush(state.notifications, push),
           invitations: addInvitations(state.invitations, [{ code: push.invite_code, groupId: push.group_id, groupName: null, fromUserId: push.from_user_id }]),
         };
       }
       return {
-        ...state, notifications: [push, ...state.notifications].slice(0, 50),
+        ...state, notifications: withPush(state.notifications, push),
         recordingToasts: (push.kind === "recording_ready" || push.kind === "recording_failed") && push.recording_id
           ? [{ recordingId: push.recording_id, groupId: push.group_id, channelId: push.channel_id, ready: push.kind === "recording_ready" },
              ...state.recordingToasts.filter((t) => t.recordingId !== push.recording_id)]

@@ -6,7 +6,7 @@ import type { CallSession, RemoteParticipant } from "../calls/callSession";
 import { SOURCES, type Source } from "../calls/p2p";
 import type { CallRecording } from "../recording/useCallRecording";
 import { canManageRecordings, canModerate, type State } from "../state/store";
-import { formatClock, removalMessage, toggleCamera, toggleMic, toggleScreen } from "./callControls";
+import { formatClock, joinFailure, openLocalMedia, removalMessage, toggleCamera, toggleMic, toggleScreen } from "./callControls";
 import { nameOf } from "./Workspace";
 import { SpeakerIcon } from "./Icons";
 import { useNow } from "./useNow";
@@ -36,17 +36,9 @@ export function CallView({ channel, state, call, recording, onJoin, onLeft, onMe
     setJoining(true);
     setError(null);
     try {
-      const wantsAudio = channel.my_permissions.includes("speak");
-      const wantsVideo = withVideo && channel.my_permissions.includes("video");
-      const local = wantsAudio || wantsVideo
-        ? await navigator.mediaDevices.getUserMedia({ audio: wantsAudio, video: wantsVideo ? { width: 1280, height: 720 } : false })
-          .catch((e: unknown) => { onMediaRefused(e); throw e; })
-        : null;
-      await onJoin(local);
+      await onJoin(await openLocalMedia(channel, withVideo).catch((e: unknown) => { onMediaRefused(e); throw e; }));
     } catch (e) {
-      setError(e instanceof DOMException && e.name === "NotAllowedError"
-        ? "The browser was not allowed to use your camera or microphone. Allow them in the address bar and try again."
-        : e instanceof Error ? e.message : "Could not join the call.");
+      setError(joinFailure(e));
     } finally {
       setJoining(false);
     }

@@ -6,6 +6,7 @@ import { outranks } from "../state/store";
 import { Dialog } from "./Dialog";
 import { ChannelIcon } from "./Icons";
 import { bulkSummary, parseUserIds } from "./memberAdmin";
+import { MuteSettings } from "./Notifications";
 
 const MANAGERS: (RoleName | null)[] = ["owner", "moderator"];
 
@@ -36,6 +37,7 @@ export function GroupSettings({ rest, group, channels, onChannelSaved, onClose, 
       {manager && <Invites rest={rest} group={group} guard={guard} />}
       <Members rest={rest} group={group} manager={manager} guard={guard} onBanned={reloadBans} />
       {manager && <Bans rest={rest} group={group} bans={bans} onLifted={reloadBans} guard={guard} />}
+      <MuteSettings rest={rest} groupId={group.id} channels={channels} />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import type { Gateway } from "../api/gateway";
 import type { ChannelOut, MessageOut } from "../api/protocol.gen";
 import type { Rest } from "../api/rest";
 import type { Action, State } from "../state/store";
+import { ChannelMuteButton } from "./Notifications";
 import { nameOf } from "./Workspace";
 
 export function TextChannel({ channel, state, dispatch, rest, gateway, voiceChannels, onOpenChannel }: {
@@ -85,6 +86,7 @@ export function TextChannel({ channel, state, dispatch, rest, gateway, voiceChan
             onOpenChannel(voice.id);
           }}>Start a call</button>
         )}
+        <ChannelMuteButton rest={rest} channel={channel} />
       </header>
       <ol className="messages" ref={list} onScroll={() => void loadOlder()} aria-label={`Messages in ${channel.name}`}>
         {messages.map((m) => (

@@ -20,6 +20,11 @@ import { TextChannel } from "./TextChannel";
 import { ChannelIcon, ScreenIcon } from "./Icons";
 import { ConsentDialog, RecordingMark } from "./Recording";
 import { Recordings, RecordingToasts } from "./Recordings";
+import type { NotificationOut } from "../api/protocol.gen";
+import { useNotifications } from "../notifications/useNotifications";
+import { markRead, NotificationBell, NotificationCenter } from "./Notifications";
+import { PresencePicker } from "./PresencePicker";
+import { openLocalMedia } from "./callControls";
 
 export type Pane = "channel" | "settings" | "recordings" | "activity";
 
@@ -124,6 +129,30 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
     watchMedia(session, (callId) => reportJoinFailure(gateway, channelId, callId, "ice_failed", "no media arrived within 20 s"));
   }, [call, gateway]);
 
+  // The notification center: a notification opens its channel (or recording), "Join" joins its call.
+  const [centerOpen, setCenterOpen] = useState(false);
+  const closeCenter = useCallback(() => setCenterOpen(false), []);
+  const openNotification = useCallback((n: NotificationOut) => {
+    if (!n.read) void markRead(rest, dispatch, { id: n.id }).catch((e) => console.warn("not marked read", e));
+    setCenterOpen(false);
+    if (n.kind === "recording_ready" && n.recording_id) return showRecording(n.group_id, n.recording_id);
+    const target = n.channel_id ?? n.voice_channel_id;
+    if (target && stateRef.current.channels[target]) {
+      setGroupId(n.group_id);
+      openChannel(target);
+    }
+  }, [rest, showRecording, openChannel]);
+  const joinFromNotification = useCallback(async (n: NotificationOut) => {
+    const voice = n.voice_channel_id ? stateRef.current.channels[n.voice_channel_id] : undefined;
+    if (!voice) throw new Error("That voice channel is gone.");
+    await joinCall(voice.id, await openLocalMedia(voice, false));
+    if (!n.read) await markRead(rest, dispatch, { id: n.id });
+    setCenterOpen(false);
+    setGroupId(n.group_id);
+    openChannel(voice.id);
+  }, [joinCall, rest, openChannel]);
+  useNotifications({ rest, gateway, dispatch, stateRef, onActivate: openNotification });
+
   const step = (delta: number) => {
     if (!channels.length) return;
     const index = Math.max(0, channels.findIndex((c) => c.id === channel?.id));
@@ -142,20 +171,24 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       <nav className="sidebar" aria-label="Channels">
         <header>
           <h2>{currentGroup?.name ?? "No group yet"}</h2>
-          {currentGroup && (
-            <span>
-              <button className="icon" aria-label="Recordings" title="Recordings" aria-current={pane === "recordings" ? "page" : undefined}
-                onClick={() => showRecording(currentGroup.id, null)}><span className="rec-dot hollow" aria-hidden="true" /></button>
-              <button className="icon" aria-label="Activity" title="Activity" aria-current={pane === "activity" ? "page" : undefined}
-                onClick={() => setPane("activity")}><ActivityIcon /></button>
-              <button className="icon" aria-label="Group settings" title="Group settings" onClick={() => setPane("settings")}>⚙</button>
-            </span>
-          )}
+          <span>
+            <NotificationBell unread={state.notifications.unread} onOpen={() => setCenterOpen(true)} />
+            {currentGroup && (
+              <>
+                <button className="icon" aria-label="Recordings" title="Recordings" aria-current={pane === "recordings" ? "page" : undefined}
+                  onClick={() => showRecording(currentGroup.id, null)}><span className="rec-dot hollow" aria-hidden="true" /></button>
+                <button className="icon" aria-label="Activity" title="Activity" aria-current={pane === "activity" ? "page" : undefined}
+                  onClick={() => setPane("activity")}><ActivityIcon /></button>
+                <button className="icon" aria-label="Group settings" title="Group settings" onClick={() => setPane("settings")}>⚙</button>
+              </>
+            )}
+          </span>
         </header>
         <ChannelList channels={channels} activeId={channel?.id ?? null} state={state} onOpen={openChannel} />
         <footer className="me">
           <span className={`status-dot ${state.status}`} aria-hidden="true" />
           <span>{state.me?.display_name}</span>
+          <PresencePicker gateway={gateway} state={state} dispatch={dispatch} />
           <button className="link" onClick={() => setAccountOpen(true)}>Account</button>
           <button className="link" onClick={onSignOut}>Sign out</button>
         </footer>
@@ -203,6 +236,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       {prompt && <ConsentDialog key={prompt.recording.recording_id} prompt={prompt} state={state} controls={recording} />}
       {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
       {accountOpen && <AccountDialog rest={rest} onClose={closeAccount} />}
+      {centerOpen && <NotificationCenter rest={rest} state={state} dispatch={dispatch} onClose={closeCenter}
+        onOpen={openNotification} onJoin={joinFromNotification} />}
     </div>
   );
 }

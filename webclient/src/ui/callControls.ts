@@ -1,7 +1,24 @@
 // What the call buttons and shortcuts do, and how the call view words what happened.
+import type { ChannelOut } from "../api/protocol.gen";
 import type { CallSession } from "../calls/callSession";
 import { SCREEN_CONSTRAINTS } from "../calls/layers";
 import type { Source } from "../calls/p2p";
+
+/** The microphone (and camera, `withVideo`) to join `channel` with, as far as my permissions there allow. */
+export async function openLocalMedia(channel: ChannelOut, withVideo: boolean): Promise<MediaStream | null> {
+  const wantsAudio = channel.my_permissions.includes("speak");
+  const wantsVideo = withVideo && channel.my_permissions.includes("video");
+  return wantsAudio || wantsVideo
+    ? await navigator.mediaDevices.getUserMedia({ audio: wantsAudio, video: wantsVideo ? { width: 1280, height: 720 } : false })
+    : null;
+}
+
+/** Why joining failed, in words. */
+export function joinFailure(error: unknown): string {
+  return error instanceof DOMException && error.name === "NotAllowedError"
+    ? "The browser was not allowed to use your camera or microphone. Allow them in the address bar and try again."
+    : error instanceof Error ? error.message : "Could not join the call.";
+}
 
 /** A shortcut for something I may not turn on now does nothing (the button says why). */
 const blocked = (call: CallSession, source: Source) => !call.sending(source) && !call.canSend(source);
