@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from control.api import (
+    account,
     auth,
     channels,
     client,
@@ -58,7 +59,7 @@ log = structlog.get_logger(__name__)
 
 ENDPOINTS: list[Endpoint] = [
     ep
-    for module in (health, client, auth, oauth, groups, channels, invites, members, messages, recordings)
+    for module in (health, client, auth, account, oauth, groups, channels, invites, members, messages, recordings)
     for ep in module.router.endpoints
 ]
 

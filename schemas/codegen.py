@@ -14,12 +14,13 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from schemas import rest, signaling
+from schemas import personal_data, rest, signaling
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNALING_SCHEMA = ROOT / "schemas" / "generated" / "signaling.schema.json"
 OPENAPI = ROOT / "schemas" / "generated" / "openapi.json"
 TYPESCRIPT = ROOT / "webclient" / "src" / "api" / "protocol.gen.ts"
+ME_EXPORT_SCHEMA = ROOT / "schemas" / "generated" / "me_export.schema.json"
 
 _REF = "#/$defs/{model}"
 
@@ -52,6 +53,14 @@ def openapi_document() -> dict[str, Any]:
     from control.app import ENDPOINTS
 
     return build_openapi(ENDPOINTS)
+
+
+def me_export_schema() -> dict[str, Any]:
+    """The JSON Schema of `GET /api/me/export`'s document, for whoever reads an export."""
+    schema = personal_data.MeExport.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "PeerShare personal data export"
+    return schema
 
 
 # --- JSON Schema → TypeScript -------------------------------------------------------------------
@@ -121,6 +130,7 @@ def generated_files() -> dict[Path, str]:
         SIGNALING_SCHEMA: json.dumps(schema, indent=2, sort_keys=True) + "\n",
         OPENAPI: json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n",
         TYPESCRIPT: typescript(schema),
+        ME_EXPORT_SCHEMA: json.dumps(me_export_schema(), indent=2, sort_keys=True) + "\n",
     }
 
 

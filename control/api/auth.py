@@ -86,4 +86,5 @@ async def me(ctx: Context) -> MeOut:
     return MeOut(
         **user_out(user).model_dump(),
         identities=[OAuthIdentityOut.model_validate(dict(i)) for i in identities],
+        has_password=bool(user["password_hash"]),
     )
