@@ -99,7 +99,8 @@ def _ts(schema: dict[str, Any]) -> str:
         values = schema.get("additionalProperties")
         value = _ts(values) if isinstance(values, dict) else "unknown"
         keys = schema.get("propertyNames")
-        return f"Partial<Record<{_ts(keys)}, {value}>>" if keys else f"Record<string, {value}>"
+        # Object keys are strings whatever their format (a uuid-keyed dict says only its format).
+        return f"Partial<Record<{_ts({'type': 'string', **keys})}, {value}>>" if keys else f"Record<string, {value}>"
     return "unknown"
 
 

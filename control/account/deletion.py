@@ -116,7 +116,7 @@ async def _tell(services: Services, user_id: uuid.UUID, outcome: _Outcome) -> No
     for deleted in outcome.deleted:
         await after_group_deleted(services, deleted)
     for group_id in outcome.left:
-        await announce_left(services.realtime, group_id, user_id)
+        await announce_left(services.realtime, group_id, user_id, account_deleted=True)
     for group_id, new_owner in outcome.transferred:
         await role_changed(services, group_id, new_owner)
         async with services.db.connection() as conn:

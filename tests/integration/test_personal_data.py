@@ -200,7 +200,8 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
         assert codes == [4004, 4004]
         state = await sockets["heir"].seen("call_state", since=mark, timeout=CLOSE_WITHIN_S, channel_id=voice)
         assert [p["user_id"] for p in state["participants"]] == [heir.id]
-        await sockets["heir"].seen("member_left", since=mark, timeout=CLOSE_WITHIN_S, user_id=leaver.id)
+        await sockets["heir"].seen("member_left", since=mark, timeout=CLOSE_WITHIN_S, user_id=leaver.id,
+                                   account_deleted=True)
         await sockets["other"].seen("group_removed", since=0, timeout=CLOSE_WITHIN_S, group_id=doomed["id"])
         for token in (leaver.tokens["access_token"], second_sign_in["access_token"]):
             assert _error(api.as_token(token).get("/api/me")) == (401, "session_revoked")

@@ -4,7 +4,7 @@ export interface AccountDeletion {
   /** required when the account has a password */
   password?: string | null;
   /** for every group the account owns: "transfer:<user id>" (a member, not a guest) or "delete" */
-  owned_groups?: Partial<Record<unknown, string>>;
+  owned_groups?: Partial<Record<string, string>>;
 }
 
 export interface AudioLevel {
@@ -446,6 +446,8 @@ export interface MemberLeft {
   type: "member_left";
   group_id: string;
   user_id: string;
+  /** their messages are a deleted user's from now on */
+  account_deleted: boolean;
 }
 
 export interface MemberOut {

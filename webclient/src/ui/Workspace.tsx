@@ -19,6 +19,8 @@ import { ChannelIcon, ScreenIcon } from "./Icons";
 import { ConsentDialog, RecordingMark } from "./Recording";
 import { Recordings, RecordingToasts } from "./Recordings";
 
+export const DELETED_USER = "Deleted user";
+
 export type Pane = "channel" | "settings" | "recordings";
 
 export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => void }) {
@@ -184,7 +186,7 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       <RecordingToasts state={state} dispatch={dispatch} onOpen={showRecording} />
       {prompt && <ConsentDialog key={prompt.recording.recording_id} prompt={prompt} state={state} controls={recording} />}
       {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
-      {accountOpen && <AccountDialog rest={rest} onClose={closeAccount} />}
+      {accountOpen && <AccountDialog rest={rest} me={state.me} groups={Object.values(state.groups)} onClose={closeAccount} />}
     </div>
   );
 }
@@ -198,7 +200,9 @@ function announceCallChange(state: ReturnType<typeof reduce>, push: { channel_id
   for (const id of before) if (!after.has(id)) announce(`${nameOf(state, id)} left ${channel}`);
 }
 
-export function nameOf(state: ReturnType<typeof reduce>, userId: string): string {
+/** null: someone who deleted their account (their messages stay, authorless). */
+export function nameOf(state: ReturnType<typeof reduce>, userId: string | null): string {
+  if (userId === null) return DELETED_USER;
   if (userId === state.me?.id) return "You";
   return state.names[userId] ?? "Someone";
 }
