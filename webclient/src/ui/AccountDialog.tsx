@@ -168,7 +168,7 @@ function DeleteAccount({ rest, me, owned, onCancel }: {
           <legend>Groups you own</legend>
           {owned.map((group) => (
             <label key={group.id}>{group.name}
-              <select aria-label={`What happens to ${group.name}`} required value={value(choices[group.id])}
+              <select aria-label={`What happens to ${group.name}`} value={value(choices[group.id])}
                 onChange={(e) => choose(group.id, e.target.value)}>
                 <option value="">Choose…</option>
                 {(candidates[group.id] ?? []).map((m) => (
