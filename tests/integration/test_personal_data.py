@@ -15,8 +15,11 @@ import jsonschema
 import pytest
 
 from control.account.references import USER_REFERENCES, OnDelete
+# The OAuth provider and a node that uses it, as the OAuth tests make them.
+from tests.integration.test_oauth import identity, node, provider, sign_in, tokens_from  # noqa: F401
 from tests.support.api import Api, User, join_as_guest, join_with_invite, register_user, unique_name
 from tests.support.db import server_db
+from tests.support.oauth_provider import OAuthProvider
 from tests.support.recordings import Participant, file_recording, placeholder_file
 from tests.support.server import RunningServer
 from tests.support.ws import WsClient
@@ -156,6 +159,30 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
         join_with_invite(user, leaver, group["id"])
     guest = join_as_guest(api, leaver, kept["id"])
     assert leaver.api.post(f"/api/groups/{kept['id']}/bans", {"user_id": banned.id, "reason": "x"}).status_code == 201
+
+    # Every owned group must be named, with a valid choice; the password must be right.
+    unresolved = _delete_me(leaver.api, {"password": leaver.password, "owned_groups": {kept["id"]: "delete"}})
+    assert _error(unresolved) == (409, "owned_groups_unresolved")
+    assert unresolved.json()["error"]["details"]["groups"] == [{"group_id": doomed["id"], "name": doomed["name"]}]
+    choices = {kept["id"]: f"transfer:{heir.id}", doomed["id"]: "delete"}
+    assert _error(_delete_me(leaver.api, {"password": "not my password", "owned_groups": choices})) == (
+        403, "wrong_password")
+    assert _error(_delete_me(leaver.api, {"owned_groups": choices})) == (403, "password_required")
+    for target in (guest["user"]["id"], other.id, leaver.id):
+        refused = _delete_me(leaver.api, {"password": leaver.password,
+                                          "owned_groups": {**choices, kept["id"]: f"transfer:{target}"}})
+        assert _error(refused) == (409, "transfer_target_invalid")
+    stranger = str(uuid.uuid4())
+    assert _error(_delete_me(leaver.api, {"password": leaver.password,
+                                          "owned_groups": {**choices, stranger: "delete"}})) == (409, "not_owned_groups")
+    assert _error(_delete_me(leaver.api, {"password": leaver.password,
+                                          "owned_groups": {**choices, doomed["id"]: "keep"}})) == (422, "invalid_body")
+    assert _error(_delete_me(leaver.api, {"password": leaver.password, "owned_groups": choices,
+                                          "extra": 1})) == (422, "invalid_body")
+    # Nothing changed by the refusals.
+    assert heir.api.get(f"/api/groups/{kept['id']}").json()["my_role"] == "member"
+
+    # Signed in twice, talking and in a call.
     second_sign_in = api.post("/api/auth/login", {"login": leaver.username, "password": leaver.password}).json()
     sockets = {
         "leaver": await WsClient.connect(server.url, leaver.tokens["access_token"]),
@@ -170,29 +197,9 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
         await sockets["heir"].ok("join_call", channel_id=voice)
         mark = len(sockets["heir"].history)
 
-        # Every owned group must be named, with a valid choice; the password must be right.
-        unresolved = _delete_me(leaver.api, {"password": leaver.password, "owned_groups": {kept["id"]: "delete"}})
-        assert _error(unresolved) == (409, "owned_groups_unresolved")
-        assert unresolved.json()["error"]["details"]["groups"] == [{"group_id": doomed["id"], "name": doomed["name"]}]
-        choices = {kept["id"]: f"transfer:{heir.id}", doomed["id"]: "delete"}
-        assert _error(_delete_me(leaver.api, {"password": "not my password", "owned_groups": choices})) == (
-            403, "wrong_password")
-        assert _error(_delete_me(leaver.api, {"owned_groups": choices})) == (403, "password_required")
-        for target in (guest["user"]["id"], other.id, leaver.id):
-            refused = _delete_me(leaver.api, {"password": leaver.password,
-                                              "owned_groups": {**choices, kept["id"]: f"transfer:{target}"}})
-            assert _error(refused) == (409, "transfer_target_invalid")
-        stranger = str(uuid.uuid4())
-        assert _error(_delete_me(leaver.api, {"password": leaver.password,
-                                              "owned_groups": {**choices, stranger: "delete"}})) == (409, "not_owned_groups")
-        assert _error(_delete_me(leaver.api, {"password": leaver.password,
-                                              "owned_groups": {**choices, doomed["id"]: "keep"}})) == (422, "invalid_body")
-        assert _error(_delete_me(leaver.api, {"password": leaver.password, "owned_groups": choices,
-                                              "extra": 1})) == (422, "invalid_body")
-        # Nothing changed by the refusals.
-        assert heir.api.get(f"/api/groups/{kept['id']}").json()["my_role"] == "member"
-
-        assert _delete_me(leaver.api, {"password": leaver.password, "owned_groups": choices}).status_code == 204
+        # In a thread: the sockets keep answering their pings meanwhile.
+        deleted = await asyncio.to_thread(_delete_me, leaver.api, {"password": leaver.password, "owned_groups": choices})
+        assert deleted.status_code == 204, deleted.text
 
         # Every socket of every sign-in closes as revoked; the call goes on without the leaver.
         codes = await asyncio.gather(_closed_code(sockets["leaver"], CLOSE_WITHIN_S),
@@ -220,6 +227,8 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
         history = heir.api.get(f"/api/channels/{_channel(kept, 'text')}/messages").json()["messages"]
         [kept_message] = [m for m in history if m["id"] == said["id"]]
         assert (kept_message["author_id"], kept_message["body"]) == (None, "remember me")
+        # A moderator (the heir, now owner) may still delete it.
+        await sockets["heir"].ok("delete_message", message_id=said["id"])
         bans = heir.api.get(f"/api/groups/{kept['id']}/bans").json()
         assert [(b["user_id"], b["banned_by"]) for b in bans] == [(banned.id, None)]
         async with server_db(server) as conn:
@@ -275,3 +284,26 @@ def test_an_account_that_owns_nothing_is_deleted_with_its_password_alone(api: Ap
     user: User = register_user(api)
     assert _delete_me(user.api, {"password": user.password}).status_code == 204
     assert _error(user.api.get("/api/me")) == (401, "session_revoked")
+
+
+async def test_an_oauth_account_exports_its_identity_and_is_deleted_after_signing_in_again(
+        node: RunningServer, provider: OAuthProvider) -> None:
+    profile = identity()
+    provider.sign_in_as(**profile)
+    old = tokens_from(sign_in(node, "github"))
+    api = Api(node.url)
+    exported = api.as_token(old["access_token"]).get("/api/me/export").json()
+    assert exported["profile"]["has_password"] is False
+    assert [(i["provider"], i["subject"]) for i in exported["identities"]] == [("github", profile["id"])]
+    account_id = exported["profile"]["id"]
+    async with server_db(node) as conn:
+        await conn.execute("UPDATE refresh_tokens SET created_at = now() - interval '10 minutes' WHERE user_id = $1",
+                           uuid.UUID(account_id))
+    assert _error(_delete_me(api.as_token(old["access_token"]), {})) == (403, "recent_sign_in_required")
+    fresh = tokens_from(sign_in(node, "github"))
+    assert _delete_me(api.as_token(fresh["access_token"]), {}).status_code == 204
+    for tokens in (old, fresh):
+        assert _error(api.as_token(tokens["access_token"]).get("/api/me")) == (401, "session_revoked")
+    # The identity went with the account: the same GitHub login now makes a new account.
+    again = tokens_from(sign_in(node, "github"))
+    assert api.as_token(again["access_token"]).get("/api/me").json()["id"] != account_id
