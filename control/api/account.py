@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.responses import StreamingResponse
 
 from control.account import deletion, export
+from control.api.auth import limit_attempts
 from control.api.routing import ApiRouter, Context
-from control.errors import Conflict, NotFound, PermissionDenied
+from control.errors import Conflict, NotFound, PermissionDenied, RateLimited
 from schemas.personal_data import MeExport
 from schemas.rest import AccountDeletion
 
@@ -25,6 +26,8 @@ async def export_my_data(ctx: Context) -> StreamingResponse:
 @router.delete("/api/me",
                summary="Delete my account: every sign-in ends, owned groups are handed over or deleted as asked,"
                        " my messages stay as a deleted user's",
-               body=AccountDeletion, errors=(PermissionDenied, Conflict, NotFound))
+               body=AccountDeletion, errors=(PermissionDenied, Conflict, NotFound, RateLimited))
 async def delete_my_account(ctx: Context, body: AccountDeletion) -> None:
+    # It checks the password: a stolen access token must not be a way to guess it.
+    await limit_attempts(ctx, "delete_account", str(ctx.principal.user_id))
     await deletion.delete_account(ctx.services, ctx.principal, body)

@@ -9,7 +9,7 @@ import asyncio
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jsonschema
 import pytest
@@ -307,3 +307,12 @@ async def test_an_oauth_account_exports_its_identity_and_is_deleted_after_signin
     # The identity went with the account: the same GitHub login now makes a new account.
     again = tokens_from(sign_in(node, "github"))
     assert api.as_token(again["access_token"]).get("/api/me").json()["id"] != account_id
+
+
+def test_guessing_the_password_through_deletion_is_rate_limited(
+        server_factory: Callable[..., RunningServer]) -> None:
+    node = server_factory(auth_rate_limit=3)
+    user = register_user(Api(node.url))
+    codes = [_error(_delete_me(user.api, {"password": f"guess {n}"})) for n in range(4)]
+    assert codes == [(403, "wrong_password")] * 3 + [(429, "rate_limited")]
+    assert user.api.get("/api/me").status_code == 200
