@@ -159,6 +159,9 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
         join_with_invite(user, leaver, group["id"])
     guest = join_as_guest(api, leaver, kept["id"])
     assert leaver.api.post(f"/api/groups/{kept['id']}/bans", {"user_id": banned.id, "reason": "x"}).status_code == 201
+    recording = await asyncio.to_thread(
+        file_recording, server.settings, group_id=kept["id"], channel_id=_channel(kept, "voice"), started_by=leaver.id,
+        source=placeholder_file(server.settings.data_dir), participants=(Participant(leaver.id, "Leaver"),))
 
     # Every owned group must be named, with a valid choice; the password must be right.
     unresolved = _delete_me(leaver.api, {"password": leaver.password, "owned_groups": {kept["id"]: "delete"}})
@@ -227,7 +230,10 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
         history = heir.api.get(f"/api/channels/{_channel(kept, 'text')}/messages").json()["messages"]
         [kept_message] = [m for m in history if m["id"] == said["id"]]
         assert (kept_message["author_id"], kept_message["body"]) == (None, "remember me")
-        # A moderator (the heir, now owner) may still delete it.
+        # The recording the leaver made stays the group's, without them.
+        filed = heir.api.get(f"/api/recordings/{recording}").json()
+        assert (filed["started_by"], filed["stopped_by"], filed["participants"]) == (None, None, [])
+        # A moderator (the heir, now owner) may still delete the kept message.
         await sockets["heir"].ok("delete_message", message_id=said["id"])
         bans = heir.api.get(f"/api/groups/{kept['id']}/bans").json()
         assert [(b["user_id"], b["banned_by"]) for b in bans] == [(banned.id, None)]
