@@ -78,8 +78,8 @@ async def _prove(conn: asyncpg.Connection, principal: Principal, password: str |
             raise PermissionDenied("the password is wrong", code="wrong_password")
         return
     assert principal.sign_in_id is not None  # the edge refuses tokens without a live sign-in
-    started = await personal_data.sign_in_started(conn, principal.sign_in_id)
-    if started is None or started["age"] > RECENT_SIGN_IN:
+    age = await personal_data.sign_in_age(conn, principal.sign_in_id)
+    if age is None or age > RECENT_SIGN_IN:
         raise PermissionDenied("sign in again (within the last 5 minutes) to delete the account",
                                code="recent_sign_in_required")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import AsyncIterator
 
 import asyncpg
@@ -34,13 +35,10 @@ async def sign_ins(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg
     )
 
 
-async def sign_in_started(conn: asyncpg.Connection, sign_in_id: uuid.UUID) -> asyncpg.Record | None:
-    """When the sign-in began, and whether that was long enough ago to need proving again."""
-    return await conn.fetchrow(
-        "SELECT min(created_at) AS started_at, now() - min(created_at) AS age FROM refresh_tokens"
-        " WHERE family_id = $1 HAVING count(*) > 0",
-        sign_in_id,
-    )
+async def sign_in_age(conn: asyncpg.Connection, sign_in_id: uuid.UUID) -> timedelta | None:
+    """How long ago the sign-in began (its first refresh token; later ones are refreshes)."""
+    return await conn.fetchval(
+        "SELECT now() - min(created_at) FROM refresh_tokens WHERE family_id = $1", sign_in_id)
 
 
 async def memberships(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
