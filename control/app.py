@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from control.api import (
+    account,
     auth,
     channels,
     client,
@@ -61,8 +62,8 @@ log = structlog.get_logger(__name__)
 
 ENDPOINTS: list[Endpoint] = [
     ep
-    for module in (health, client, auth, oauth, groups, channels, invites, members, messages, recordings, history,
-                   notifications)
+    for module in (health, client, auth, account, oauth, groups, channels, invites, members, messages, recordings,
+                   history, notifications)
     for ep in module.router.endpoints
 ]
 

@@ -14,13 +14,14 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from schemas import rest, signaling
+from schemas import personal_data, rest, signaling
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNALING_SCHEMA = ROOT / "schemas" / "generated" / "signaling.schema.json"
 OPENAPI = ROOT / "schemas" / "generated" / "openapi.json"
 TYPESCRIPT = ROOT / "webclient" / "src" / "api" / "protocol.gen.ts"
 GROUP_EXPORT_SCHEMA = ROOT / "schemas" / "group_export.schema.json"
+ME_EXPORT_SCHEMA = ROOT / "schemas" / "generated" / "me_export.schema.json"
 
 _REF = "#/$defs/{model}"
 
@@ -53,6 +54,14 @@ def openapi_document() -> dict[str, Any]:
     from control.app import ENDPOINTS
 
     return build_openapi(ENDPOINTS)
+
+
+def me_export_schema() -> dict[str, Any]:
+    """The JSON Schema of `GET /api/me/export`'s document, for whoever reads an export."""
+    schema = personal_data.MeExport.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "PeerShare personal data export"
+    return schema
 
 
 # --- JSON Schema → TypeScript -------------------------------------------------------------------
@@ -91,7 +100,8 @@ def _ts(schema: dict[str, Any]) -> str:
         values = schema.get("additionalProperties")
         value = _ts(values) if isinstance(values, dict) else "unknown"
         keys = schema.get("propertyNames")
-        return f"Partial<Record<{_ts(keys)}, {value}>>" if keys else f"Record<string, {value}>"
+        # Object keys are strings whatever their format (a uuid-keyed dict says only its format).
+        return f"Partial<Record<{_ts({'type': 'string', **keys})}, {value}>>" if keys else f"Record<string, {value}>"
     return "unknown"
 
 
@@ -129,6 +139,7 @@ def generated_files() -> dict[Path, str]:
         SIGNALING_SCHEMA: json.dumps(schema, indent=2, sort_keys=True) + "\n",
         OPENAPI: json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n",
         TYPESCRIPT: typescript(schema),
+        ME_EXPORT_SCHEMA: json.dumps(me_export_schema(), indent=2, sort_keys=True) + "\n",
     }
 
 

@@ -125,6 +125,18 @@ class OAuthIdentityOut(Out):
 
 class MeOut(UserOut):
     identities: list[OAuthIdentityOut]
+    has_password: bool = Field(description="deleting the account asks for it; without one, for a recent sign-in")
+
+
+OwnedGroupChoice = Annotated[str, StringConstraints(pattern=r"^(delete|transfer:[0-9a-fA-F-]{36})$")]
+
+
+class AccountDeletion(Body):
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = Field(
+        default=None, description="required when the account has a password")
+    owned_groups: dict[uuid.UUID, OwnedGroupChoice] = Field(
+        default_factory=dict,
+        description="for every group the account owns: \"transfer:<user id>\" (a member, not a guest) or \"delete\"")
 
 
 # --- groups -------------------------------------------------------------------------------------
@@ -306,7 +318,7 @@ class BanOut(Out):
     username: str
     display_name: str
     reason: str
-    banned_by: uuid.UUID
+    banned_by: uuid.UUID | None = Field(description="null: that account was deleted")
     created_at: datetime
 
 
@@ -374,7 +386,7 @@ class MembersQuery(Body):
 class MessageOut(Out):
     id: uuid.UUID
     channel_id: uuid.UUID
-    author_id: uuid.UUID
+    author_id: uuid.UUID | None = Field(description="null: the author deleted their account")
     client_id: str
     seq: int = Field(description="position in the channel, fixed at creation")
     version: int = Field(description="the channel's change counter at this message's latest change")

@@ -455,6 +455,7 @@ class MemberLeft(Frame):
     type: Literal["member_left"] = "member_left"
     group_id: uuid.UUID
     user_id: uuid.UUID
+    account_deleted: bool = Field(default=False, description="their messages are a deleted user's from now on")
 
 
 class GroupJoined(Frame):

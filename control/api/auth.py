@@ -22,7 +22,7 @@ from schemas.rest import (
 router = ApiRouter("auth")
 
 
-async def _limit(ctx: Context, action: str, account: str) -> None:
+async def limit_attempts(ctx: Context, action: str, account: str) -> None:
     """Per client IP and per account, so neither one address nor a botnet can hammer an account."""
     settings = ctx.services.settings
     for key in (f"{action}:ip:{ctx.client_ip}", f"{action}:account:{account.lower()}"):
@@ -32,7 +32,7 @@ async def _limit(ctx: Context, action: str, account: str) -> None:
 @router.post("/api/auth/register", summary="Create a local account", body=RegisterBody, response=TokenPair,
              status=201, auth=False, errors=(AlreadyExists, RateLimited))
 async def register(ctx: Context, body: RegisterBody) -> TokenPair:
-    await _limit(ctx, "register", body.username)
+    await limit_attempts(ctx, "register", body.username)
     password_hash = hash_password(body.password)
     async with ctx.services.db.transaction() as conn:
         user = await users.create_user(
@@ -48,7 +48,7 @@ async def register(ctx: Context, body: RegisterBody) -> TokenPair:
 @router.post("/api/auth/login", summary="Sign in with username or e-mail and password", body=LoginBody,
              response=TokenPair, auth=False, errors=(RateLimited,))
 async def login(ctx: Context, body: LoginBody) -> TokenPair:
-    await _limit(ctx, "login", body.login)
+    await limit_attempts(ctx, "login", body.login)
     async with ctx.services.db.transaction() as conn:
         user = await users.find_by_login(conn, body.login)
         if user is None or not verify_password(user["password_hash"], body.password):
@@ -72,7 +72,7 @@ async def logout(ctx: Context, body: LogoutBody) -> None:
              summary="Change my password: every other sign-in of the account is signed out; this one gets a new token pair",
              body=PasswordChange, response=TokenPair, errors=(PermissionDenied, RateLimited))
 async def change_password(ctx: Context, body: PasswordChange) -> TokenPair:
-    await _limit(ctx, "password", str(ctx.principal.user_id))
+    await limit_attempts(ctx, "password", str(ctx.principal.user_id))
     return await sessions.change_password(ctx.services, ctx.principal, body.current_password, body.new_password)
 
 
@@ -86,4 +86,5 @@ async def me(ctx: Context) -> MeOut:
     return MeOut(
         **user_out(user).model_dump(),
         identities=[OAuthIdentityOut.model_validate(dict(i)) for i in identities],
+        has_password=bool(user["password_hash"]),
     )

@@ -402,10 +402,12 @@ class CallService:
             video=Permission.VIDEO in granted, share_screen=Permission.SHARE_SCREEN in granted))
 
     async def evict_locked(self, conn: asyncpg.Connection, *, group_id: uuid.UUID | None = None,
-                           channel_id: uuid.UUID | None = None) -> list[tuple[asyncpg.Record, CallRemovalReason]]:
-        """Everyone in the calls of a group or channel about to be deleted, taken out in the
-        deleting transaction; `after_eviction` tells them once it committed."""
-        standing = await calls.live_standing(conn, group_id=group_id, channel_id=channel_id)
+                           channel_id: uuid.UUID | None = None,
+                           user_id: uuid.UUID | None = None) -> list[tuple[asyncpg.Record, CallRemovalReason]]:
+        """Everyone in the calls of a group or channel about to be deleted (or the account about
+        to be), taken out in the deleting transaction; `after_eviction` tells them once it committed."""
+        assert group_id or channel_id or user_id, "evicting from every call at once is never meant"
+        standing = await calls.live_standing(conn, group_id=group_id, channel_id=channel_id, user_id=user_id)
         for row in standing:
             await self._leave_locked(conn, row, "access_revoked")
         return [(row, "access_revoked") for row in standing]

@@ -48,6 +48,7 @@ async def announce_role_changed(realtime: Realtime, group_id: uuid.UUID, user_id
         await realtime.hub.publish_to_user(user_id, dump(frame))
 
 
-async def announce_left(realtime: Realtime, group_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    await realtime.hub.publish_to_group(group_id, member_left_frames(group_id, user_id))
+async def announce_left(realtime: Realtime, group_id: uuid.UUID, user_id: uuid.UUID, *,
+                        account_deleted: bool = False) -> None:
+    await realtime.hub.publish_to_group(group_id, member_left_frames(group_id, user_id, account_deleted=account_deleted))
     await realtime.hub.publish_to_user(user_id, dump(GroupRemoved(group_id=group_id)))

@@ -71,5 +71,5 @@ def member_updated_frames(group_id: uuid.UUID, member: asyncpg.Record) -> Frames
     return {EVERYONE: dump(MemberUpdated(group_id=group_id, member=member_out(member)))}
 
 
-def member_left_frames(group_id: uuid.UUID, user_id: uuid.UUID) -> Frames:
-    return {EVERYONE: dump(MemberLeft(group_id=group_id, user_id=user_id))}
+def member_left_frames(group_id: uuid.UUID, user_id: uuid.UUID, *, account_deleted: bool = False) -> Frames:
+    return {EVERYONE: dump(MemberLeft(group_id=group_id, user_id=user_id, account_deleted=account_deleted))}

@@ -23,7 +23,14 @@ from schemas.signaling import ClientFrame
 from tests.conftest import TEST_REDIS_URL
 from tests.support.api import Api, join_as_guest, join_with_invite, register_user, unique_name
 from tests.support.db import server_db
-from tests.support.liveness import Scene, frames_to_victim, make_change, make_scene, victim_frames
+from tests.support.liveness import (
+    SIGN_IN_CHANGES,
+    Scene,
+    frames_to_victim,
+    make_change,
+    make_scene,
+    victim_frames,
+)
 from tests.support.server import RunningServer
 from tests.support.turn_client import TurnError, managed_turn
 from tests.support.ws import WsClient
@@ -37,6 +44,7 @@ CHANGES: dict[str, RightsChange] = {
     "logout": RightsChange.SIGN_IN_REVOKED,
     "refresh_reuse": RightsChange.SIGN_IN_REVOKED,
     "password_change": RightsChange.SIGN_IN_REVOKED,
+    "account_deleted": RightsChange.SIGN_IN_REVOKED,
     "removal": RightsChange.MEMBER_REMOVED,
     "ban": RightsChange.MEMBER_BANNED,
     "role_down": RightsChange.ROLE_CHANGED,
@@ -61,6 +69,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "logout": _SIGNED_OUT,
     "refresh_reuse": _SIGNED_OUT,
     "password_change": _SIGNED_OUT,
+    "account_deleted": _SIGNED_OUT,
     "removal": _OUT_OF_GROUP,
     "ban": _OUT_OF_GROUP,
     "group_deleted": _OUT_OF_GROUP,
@@ -126,7 +135,7 @@ async def _closed_code(ws: WsClient, timeout: float) -> int | None:
 
 
 async def check_rest(scene: Scene, expected: str) -> None:
-    if scene.change in ("logout", "refresh_reuse", "password_change"):
+    if scene.change in SIGN_IN_CHANGES:
         response = scene.victim_api.get("/api/me")
         assert (response.status_code, response.json()["error"]["code"]) == (401, "session_revoked")
     elif scene.change in ("removal", "ban", "group_deleted"):
@@ -141,7 +150,7 @@ async def check_rest(scene: Scene, expected: str) -> None:
 
 async def check_socket(scene: Scene, expected: str) -> None:
     victim = scene.victim
-    if scene.change in ("logout", "refresh_reuse", "password_change"):
+    if scene.change in SIGN_IN_CHANGES:
         assert await _closed_code(victim, WITHIN_S) == 4004
         return
     if scene.change in ("role_down", "override_off", "channel_deleted"):
@@ -161,7 +170,7 @@ async def check_socket(scene: Scene, expected: str) -> None:
 
 async def check_presence(scene: Scene, expected: str) -> None:
     victim = scene.victim
-    if scene.change in ("logout", "refresh_reuse", "password_change"):
+    if scene.change in SIGN_IN_CHANGES:
         assert await _closed_code(victim, WITHIN_S) == 4004  # no socket, no presence
         return
     text = f"busy {time.monotonic()}"
@@ -183,7 +192,7 @@ async def check_presence(scene: Scene, expected: str) -> None:
 async def check_call_request(scene: Scene, expected: str, request: str) -> None:
     """The victim's requests to the call it was in are refused (or, muted, its mic is held)."""
     victim = scene.victim
-    if scene.change in ("logout", "refresh_reuse", "password_change"):
+    if scene.change in SIGN_IN_CHANGES:
         assert await _closed_code(victim, WITHIN_S) == 4004
         return
     deadline = time.monotonic() + WITHIN_S

@@ -98,6 +98,10 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     ("POST", "/api/auth/password", {"current_password": "not it at all", "new_password": "a new long one"},
      with_status(SIGNED_IN, 403)),
     ("GET", "/api/me/invites", None, SIGNED_IN),
+    ("GET", "/api/me/export", None, SIGNED_IN),
+    # Nobody here knows their password, so nobody's account goes; the guest has none and its
+    # sign-in is fresh, so it may delete its guest account (it owns nothing).
+    ("DELETE", "/api/me", {"password": "not it at all"}, with_status(SIGNED_IN, 403) | {"guest": 204}),
     ("GET", "/api/auth/oauth/{provider}/start", None, {c: 404 for c in CALLERS}),
     ("GET", "/api/auth/oauth/{provider}/callback", None, {c: 404 for c in CALLERS}),
     ("GET", "/api/groups", None, SIGNED_IN),

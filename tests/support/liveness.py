@@ -16,7 +16,7 @@ from tests.support.call_client import CallClient
 from tests.support.turn_client import TurnClient
 from tests.support.ws import WsClient
 
-SIGN_IN_CHANGES = ("logout", "refresh_reuse", "password_change")
+SIGN_IN_CHANGES = ("logout", "refresh_reuse", "password_change", "account_deleted")
 
 
 @dataclass
@@ -148,6 +148,11 @@ async def make_change(scene: Scene, guest_limit_s: float) -> None:
             changed = Api(scene.node_a, other["access_token"]).post(
                 "/api/auth/password", {"current_password": scene.victim_password, "new_password": "a brand new one"})
             assert changed.status_code == 200, changed.text
+        case "account_deleted":
+            # The victim deletes its own account, from node A.
+            deleted = Api(scene.node_a, scene.victim_tokens["access_token"]).request(
+                "DELETE", "/api/me", json={"password": scene.victim_password})
+            assert deleted.status_code == 204, deleted.text
         case "removal":
             assert owner.delete(f"/api/groups/{group}/members/{victim_id}").status_code == 204
         case "ban":

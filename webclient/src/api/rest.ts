@@ -1,14 +1,14 @@
 // The REST API, with the tokens kept in localStorage and refreshed once when the access token expired
 // (and ahead of time by tokenRenewal.ts). A revoked sign-in (401 `session_revoked`) signs out at once.
 import type {
-  BanOut, ChannelCreate, ChannelNotificationSettings, ChannelOut, ChannelPatch, GroupCreate, GroupCreated,
+  AccountDeletion, BanOut, ChannelCreate, ChannelNotificationSettings, ChannelOut, ChannelPatch, GroupCreate, GroupCreated,
   GroupNotificationSettings, GroupOut, GroupPatch, InviteAccepted, InviteCreate, InviteOut, InvitePreview, MeOut, MemberPage,
   MembersBulk, MembersBulkOut, MessagePage, NotificationPage, NotificationsReadOut, PendingInviteOut, RecordingLink,
   RecordingOut, RecordingPage, RecordingsQuery, RoleName, TokenPair,
 } from "./protocol.gen";
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
     super(message);
   }
 }
@@ -99,8 +99,9 @@ export class Rest {
     if (response.status === 204) return undefined as T;
     const data = await response.json().catch(() => ({}));
     if (response.ok) return data as T;
-    const error = (data as { error?: { code?: string; message?: string } }).error ?? {};
-    const failure = new ApiError(response.status, error.code ?? "http_error", error.message ?? response.statusText);
+    const error = (data as { error?: { code?: string; message?: string; details?: unknown } }).error ?? {};
+    const failure = new ApiError(response.status, error.code ?? "http_error", error.message ?? response.statusText,
+      error.details);
     if (response.status === 401 && failure.code === SESSION_REVOKED) {
       if (this.tokens) this.setTokens(null);
       throw failure;
@@ -164,6 +165,25 @@ export class Rest {
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
     this.setTokens(await this.request<TokenPair>("POST", "/api/auth/password",
       { current_password: currentPassword, new_password: newPassword }));
+  }
+
+  /** Everything the server holds about me, as the JSON document it streams. */
+  async exportMyData(): Promise<Blob> {
+    const get = () => fetch(this.base + "/api/me/export",
+      { headers: this.tokens ? { Authorization: `Bearer ${this.tokens.access_token}` } : {} });
+    let response = await get();
+    if (response.status === 401 && await this.refresh()) response = await get();
+    if (!response.ok) {
+      const error = ((await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error;
+      throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? response.statusText);
+    }
+    return response.blob();
+  }
+
+  /** Deletes the account; every sign-in ends, this one included (back to the sign-in screen). */
+  async deleteAccount(body: AccountDeletion): Promise<void> {
+    await this.request<void>("DELETE", "/api/me", body);
+    this.setTokens(null);
   }
 
   myInvites = () => this.request<PendingInviteOut[]>("GET", "/api/me/invites");

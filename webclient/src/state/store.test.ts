@@ -74,6 +74,14 @@ describe("the store", () => {
     expect(state.activeChannel).toBeNull();
   });
 
+  it("shows a deleted account's messages without an author, and only when the account was deleted", () => {
+    let state = ready();
+    state = reduce(state, { type: "history", channelId: "general", messages: [message("a", 1, "u-gone"), message("b", 2, "u-stays")], complete: true });
+    state = reduce(state, { type: "push", now: 0, push: { type: "member_left", group_id: "g1", user_id: "u-stays", account_deleted: false } });
+    state = reduce(state, { type: "push", now: 0, push: { type: "member_left", group_id: "g1", user_id: "u-gone", account_deleted: true } });
+    expect(state.messages.general.map((m) => [m.id, m.author_id, m.body])).toEqual([["a", null, "m1"], ["b", "u-stays", "m2"]]);
+  });
+
   it("keeps presence per group: the voice channel shows only in its own group", () => {
     const inG1 = { group_id: "g1", user_id: "u-x", status: "online" as const, status_text: "", voice_channel_id: "voice" };
     const inG2 = { ...inG1, group_id: "g2", voice_channel_id: null };
@@ -83,7 +91,7 @@ describe("the store", () => {
     state = reduce(state, { type: "push", now: 0, push: { type: "presence", presence: { ...inG2, status: "idle" } } });
     expect(presenceIn(state, "g2", "u-x")?.status).toBe("idle");
     expect(presenceIn(state, "g1", "u-x")?.status).toBe("online");
-    state = reduce(state, { type: "push", now: 0, push: { type: "member_left", group_id: "g1", user_id: "u-x" } });
+    state = reduce(state, { type: "push", now: 0, push: { type: "member_left", group_id: "g1", user_id: "u-x", account_deleted: false } });
     expect(presenceIn(state, "g1", "u-x")).toBeNull();
     expect(presenceIn(state, "g2", "u-x")?.status).toBe("idle");
   });

@@ -126,6 +126,11 @@ function setIn<T>(record: Record<string, Record<string, T>>, outer: string, inne
   return { ...record, [outer]: { ...record[outer], [inner]: value } };
 }
 
+function withoutAuthor(messages: Record<string, MessageOut[]>, userId: string): Record<string, MessageOut[]> {
+  return Object.fromEntries(Object.entries(messages).map(([channelId, list]) =>
+    [channelId, list.map((m) => (m.author_id === userId ? { ...m, author_id: null } : m))]));
+}
+
 function withoutIn<T>(record: Record<string, Record<string, T>>, outer: string, inner: string): Record<string, Record<string, T>> {
   return { ...record, [outer]: without(record[outer] ?? {}, (key) => key === inner) };
 }
@@ -296,11 +301,14 @@ function applyPush(state: State, push: Push, now: number): State {
     case "member_joined":
     case "member_updated":
       return reduce(state, { type: "members", groupId: push.group_id, members: [push.member] });
-    case "member_left":
-      return {
+    case "member_left": {
+      const left = {
         ...state, presence: withoutIn(state.presence, push.group_id, push.user_id),
         roles: withoutIn(state.roles, push.group_id, push.user_id),
       };
+      // Their messages stay, as the server now serves them: without an author.
+      return push.account_deleted ? { ...left, messages: withoutAuthor(left.messages, push.user_id) } : left;
+    }
     case "group_updated":
       return { ...state, groups: { ...state.groups, [push.group.id]: push.group } };
     case "group_removed":

@@ -26,6 +26,8 @@ import { markRead, NotificationBell, NotificationCenter } from "./Notifications"
 import { PresencePicker } from "./PresencePicker";
 import { openLocalMedia } from "./callControls";
 
+export const DELETED_USER = "Deleted user";
+
 export type Pane = "channel" | "settings" | "recordings" | "activity";
 
 export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => void }) {
@@ -235,7 +237,7 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       <RecordingToasts state={state} dispatch={dispatch} onOpen={showRecording} />
       {prompt && <ConsentDialog key={prompt.recording.recording_id} prompt={prompt} state={state} controls={recording} />}
       {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
-      {accountOpen && <AccountDialog rest={rest} onClose={closeAccount} />}
+      {accountOpen && <AccountDialog rest={rest} me={state.me} groups={Object.values(state.groups)} onClose={closeAccount} />}
       {centerOpen && <NotificationCenter rest={rest} state={state} dispatch={dispatch} onClose={closeCenter}
         onOpen={openNotification} onJoin={joinFromNotification} />}
     </div>
@@ -251,7 +253,9 @@ function announceCallChange(state: ReturnType<typeof reduce>, push: { channel_id
   for (const id of before) if (!after.has(id)) announce(`${nameOf(state, id)} left ${channel}`);
 }
 
-export function nameOf(state: ReturnType<typeof reduce>, userId: string): string {
+/** null: someone who deleted their account (their messages stay, authorless). */
+export function nameOf(state: ReturnType<typeof reduce>, userId: string | null): string {
+  if (userId === null) return DELETED_USER;
   if (userId === state.me?.id) return "You";
   return state.names[userId] ?? "Someone";
 }
