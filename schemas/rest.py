@@ -544,8 +544,8 @@ HistoryCursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 class CallParticipantOut(Out):
     """One participation: someone who left and rejoined appears once per participation."""
 
-    user_id: uuid.UUID
-    display_name: str
+    user_id: uuid.UUID | None = Field(description="null: the person deleted their account")
+    display_name: str = Field(description="\"Deleted user\" when the account was deleted")
     joined_at: datetime
     left_at: datetime | None
     left_reason: str | None
@@ -727,7 +727,7 @@ class ExportRecording(Out):
 class ExportMessage(Out):
     id: uuid.UUID
     channel_id: uuid.UUID
-    author_id: uuid.UUID
+    author_id: uuid.UUID | None = Field(description="null: the author deleted their account")
     seq: int
     body: str
     created_at: datetime

@@ -41,4 +41,12 @@ USER_REFERENCES: dict[tuple[str, str], OnDelete] = {
     ("recordings", "started_by"): OnDelete.SET_NULL,
     ("recordings", "stopped_by"): OnDelete.SET_NULL,
     ("recording_participants", "user_id"): OnDelete.CASCADE,
+    # The group's activity feed and join statistics keep the event, without the person.
+    ("group_events", "actor_id"): OnDelete.SET_NULL,
+    ("group_events", "subject_id"): OnDelete.SET_NULL,
+    ("call_join_attempts", "user_id"): OnDelete.SET_NULL,
+    # Their notifications and mutes are theirs; one they caused stays with its recipient.
+    ("notifications", "user_id"): OnDelete.CASCADE,
+    ("notifications", "from_user_id"): OnDelete.SET_NULL,
+    ("notification_mutes", "user_id"): OnDelete.CASCADE,
 }

@@ -41,12 +41,12 @@ _PARTICIPATIONS = (
     " LEFT JOIN LATERAL (SELECT bool_or(p.relayed) AS relayed, bool_or(p.screen_shared) AS screen_shared,"
     f"  avg({_RTT})::float8 AS rtt_avg_ms, avg({_LOSS})::float8 AS loss_avg_pct,"
     "   jsonb_agg(jsonb_build_object("
-    "   'user_id', p.user_id, 'display_name', u.display_name, 'joined_at', p.joined_at, 'left_at', p.left_at,"
+    "   'user_id', p.user_id, 'display_name', coalesce(u.display_name, 'Deleted user'), 'joined_at', p.joined_at, 'left_at', p.left_at,"
     "   'left_reason', p.left_reason,"
     "   'media_path', CASE WHEN p.relayed THEN 'relay' ELSE p.media_path END,"
     f"  'rtt_ms', {_RTT}, 'loss_pct', {_LOSS}, 'quality', {_GRADE}, 'screen_shared', p.screen_shared)"
     "   ORDER BY p.joined_at, p.id) AS participants"
-    "  FROM call_participants p JOIN users u ON u.id = p.user_id WHERE p.call_id = c.id) pp ON true"
+    "  FROM call_participants p LEFT JOIN users u ON u.id = p.user_id WHERE p.call_id = c.id) pp ON true"
 )
 
 

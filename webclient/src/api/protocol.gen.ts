@@ -152,7 +152,9 @@ export interface CallParticipant {
 }
 
 export interface CallParticipantOut {
-  user_id: string;
+  /** null: the person deleted their account */
+  user_id: string | null;
+  /** "Deleted user" when the account was deleted */
   display_name: string;
   joined_at: string;
   left_at: string | null;
@@ -378,7 +380,8 @@ export interface ExportMember {
 export interface ExportMessage {
   id: string;
   channel_id: string;
-  author_id: string;
+  /** null: the author deleted their account */
+  author_id: string | null;
   seq: number;
   body: string;
   created_at: string;
