@@ -131,6 +131,30 @@ class ExportRecordingConsent(Item):
     decided_at: datetime | None
 
 
+class ExportNotification(Item):
+    """A notification kept for this person (invite codes left out, as in invites_created)."""
+
+    id: uuid.UUID
+    kind: str
+    group_id: uuid.UUID
+    channel_id: uuid.UUID | None
+    voice_channel_id: uuid.UUID | None
+    from_user_id: uuid.UUID | None
+    message_id: uuid.UUID | None
+    recording_id: uuid.UUID | None
+    text: str
+    muted: bool
+    created_at: datetime
+    read_at: datetime | None
+
+
+class ExportNotificationMute(Item):
+    """A group (channel_id null) or channel whose notifications this person muted."""
+
+    group_id: uuid.UUID
+    channel_id: uuid.UUID | None
+
+
 class MeExport(Item):
     format: Literal["peershare.me_export/1"]
     exported_at: datetime
@@ -144,4 +168,6 @@ class MeExport(Item):
     bans_received: list[ExportBan]
     recordings_started: list[ExportRecording]
     recording_consents: list[ExportRecordingConsent]
+    notifications: list[ExportNotification]
+    notification_mutes: list[ExportNotificationMute]
     messages: list[ExportMessage] = Field(description="every message written, oldest first (streamed last)")

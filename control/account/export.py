@@ -25,6 +25,8 @@ from schemas.personal_data import (
     ExportInvite,
     ExportMembership,
     ExportMessage,
+    ExportNotification,
+    ExportNotificationMute,
     ExportProfile,
     ExportRecording,
     ExportRecordingConsent,
@@ -56,6 +58,8 @@ async def _sections(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[tuple[
         ("bans_received", _items(ExportBan, await personal_data.bans(conn, user_id=user_id))),
         ("recordings_started", _items(ExportRecording, await personal_data.recordings_started(conn, user_id))),
         ("recording_consents", _items(ExportRecordingConsent, await personal_data.recording_consents(conn, user_id))),
+        ("notifications", _items(ExportNotification, await personal_data.notifications(conn, user_id))),
+        ("notification_mutes", _items(ExportNotificationMute, await personal_data.notification_mutes(conn, user_id))),
     ]
 
 

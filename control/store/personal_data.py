@@ -92,6 +92,21 @@ async def recording_consents(conn: asyncpg.Connection, user_id: uuid.UUID) -> li
     )
 
 
+async def notifications(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, kind, group_id, channel_id, voice_channel_id, from_user_id, message_id, recording_id, text, muted,"
+        " created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY created_at, id",
+        user_id,
+    )
+
+
+async def notification_mutes(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT group_id, channel_id FROM notification_mutes WHERE user_id = $1 ORDER BY group_id, channel_id",
+        user_id,
+    )
+
+
 async def messages(conn: asyncpg.Connection, user_id: uuid.UUID, batch: int) -> AsyncIterator[list[asyncpg.Record]]:
     """Every message the person wrote, oldest first, `batch` rows at a time from a server-side
     cursor (the caller holds a transaction): memory stays flat however many there are."""

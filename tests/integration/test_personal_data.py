@@ -109,6 +109,11 @@ async def test_the_export_holds_exactly_what_the_person_did_and_matches_its_sche
             " FROM generate_series(1, 1200) AS n",
             uuid.UUID(_channel(mine, "text")), uuid.UUID(me.id))
 
+    muted = me.api.request("PUT", f"/api/channels/{_channel(mine, 'text')}/notification-settings", json={"muted": True})
+    assert muted.status_code == 200, muted.text
+    told = me.api.get("/api/notifications").json()["notifications"]
+    assert told, "letting the troll in through my link should have told me"
+
     response = me.api.get("/api/me/export")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -135,6 +140,8 @@ async def test_the_export_holds_exactly_what_the_person_did_and_matches_its_sche
         (trolls["id"], troll.id, "rude")]
     assert [r["id"] for r in document["recordings_started"]] == [recording]
     assert [(c["recording_id"], c["consent"]) for c in document["recording_consents"]] == [(recording, "accepted")]
+    assert sorted((n["id"], n["kind"]) for n in document["notifications"]) == sorted((n["id"], n["kind"]) for n in told)
+    assert document["notification_mutes"] == [{"group_id": mine["id"], "channel_id": _channel(mine, "text")}]
     # No credential of any kind: tokens, password hash, invite codes.
     text = response.text
     for secret in (me.tokens["refresh_token"], me.tokens["access_token"], "argon2", mine["invite"]["code"]):
