@@ -26,6 +26,16 @@ CACHED_URLS = """async () => {
   }
   return urls.sort();
 }"""
+# Checks for an update and tells how the new worker's install ended.
+NEXT_WORKER_OUTCOME = """() => navigator.serviceWorker.getRegistration().then((r) => new Promise((resolve) => {
+  r.addEventListener("updatefound", () => {
+    const worker = r.installing;
+    worker.addEventListener("statechange", () => {
+      if (worker.state === "installed" || worker.state === "redundant") resolve(worker.state);
+    });
+  });
+  r.update();
+}))"""
 FETCH = """(url) => fetch(url).then((r) => `HTTP ${r.status}`, (e) => `failed: ${e.name}`)"""
 
 
@@ -161,7 +171,7 @@ async def test_a_new_version_is_offered_and_loaded_only_when_the_user_clicks_rel
 
     # A new release: the worker's bytes change.
     (dist / "sw.js").write_text((dist / "sw.js").read_text() + "\n// release 2\n")
-    await page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    assert await page.evaluate(NEXT_WORKER_OUTCOME) == "installed"
     await expect(prompt).to_be_visible()
     waiting: Any = await page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.waiting?.state)")
     assert waiting == "installed"
@@ -175,4 +185,28 @@ async def test_a_new_version_is_offered_and_loaded_only_when_the_user_clicks_rel
         waiting: r.waiting, active: r.active.state, worker: await fetch('/sw.js').then((x) => x.text()) }))""")
     assert state["waiting"] is None and state["active"] == "activated" and state["worker"].endswith("// release 2\n")
     assert await page.evaluate("() => navigator.serviceWorker.controller.scriptURL") == first_worker
+    await page.context.close()
+
+
+async def test_a_release_whose_files_do_not_match_its_worker_is_not_installed(
+        browser: Browser, server_factory: Callable[..., RunningServer], tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    shutil.copytree(ROOT / "webclient" / "dist", dist)
+    node = server_factory(webclient_dir=dist)
+    person = await Person.open(browser, node.url, "rae")
+    page = person.page
+    await page.goto("/")
+    await controlled(page)
+    cached_before = await page.evaluate(CACHED_URLS)
+
+    # A deploy caught half-way: a new worker, but an index.html that is not the one it lists.
+    (dist / "sw.js").write_text((dist / "sw.js").read_text() + "\n// release 2\n")
+    (dist / "index.html").write_text((dist / "index.html").read_text() + "<!-- release 3 -->\n")
+    assert await page.evaluate(NEXT_WORKER_OUTCOME) == "redundant"
+    await expect(page.get_by_role("status").filter(has_text="A new version is available")).to_be_hidden()
+    # The cache in use kept every file (the failed worker's list is the same, so is its cache).
+    assert await page.evaluate(CACHED_URLS) == cached_before
+    # The worker in charge still serves its own shell.
+    await page.reload()
+    assert "release 3" not in await page.content()
     await page.context.close()

@@ -63,22 +63,19 @@ async function fromCache(url: string, request: Request): Promise<Response> {
 
 /** Every file of this build, fetched past the HTTP cache and checked against its revision: a file
  * of another release (a deploy during the install) fails the install, and the worker in charge
- * stays in charge. */
+ * stays in charge. A cache only ever holds files that match its version's list, so a failed
+ * install leaves nothing wrong behind, even in the cache in use (a worker whose list is unchanged
+ * shares it); the next worker to take over drops any other. */
 async function fillCache(): Promise<void> {
   const cache = await caches.open(CACHE);
-  try {
-    await Promise.all(precache.entries.map(async (entry) => {
-      const response = await fetch(entry.url, { cache: "reload" });
-      if (!response.ok) throw new Error(`precaching ${entry.url}: HTTP ${response.status}`);
-      if (await sha256(await response.clone().arrayBuffer()) !== entry.revision) {
-        throw new Error(`precaching ${entry.url}: not the file this build lists`);
-      }
-      await cache.put(entry.url, response);
-    }));
-  } catch (error) {
-    await caches.delete(CACHE);
-    throw error;
-  }
+  await Promise.all(precache.entries.map(async (entry) => {
+    const response = await fetch(entry.url, { cache: "reload" });
+    if (!response.ok) throw new Error(`precaching ${entry.url}: HTTP ${response.status}`);
+    if (await sha256(await response.clone().arrayBuffer()) !== entry.revision) {
+      throw new Error(`precaching ${entry.url}: not the file this build lists`);
+    }
+    await cache.put(entry.url, response);
+  }));
 }
 
 async function sha256(bytes: ArrayBuffer): Promise<string> {
