@@ -1,4 +1,5 @@
-// Which screen: an invite link, the network check, signing in, or the workspace.
+// Which screen: an invite link, the network check, signing in, or the workspace; over any of
+// them, the offline banner and the update prompt.
 import { useEffect, useMemo, useState } from "react";
 import { Rest } from "../api/rest";
 import type { Connectivity } from "../pwa/connectivity";
