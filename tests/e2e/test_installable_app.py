@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from playwright.async_api import Browser, Page, Response, async_playwright, expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT
 from tests.e2e.test_webclient import eventually
 from tests.support.browser import Person
 from tests.support.server import RunningServer
@@ -107,6 +107,8 @@ async def test_the_shell_opens_offline_says_so_and_reconnects_when_the_network_i
     await expect(page.get_by_role("navigation", name="Groups")).to_be_visible()
     await expect(offline_banner).to_be_visible()
     assert await page.evaluate("() => window.peershareGateway.status") == "offline"
+    assert await person.axe_violations() == []
+    await person.screenshot(ARTIFACTS, "10-offline")
 
     await page.context.set_offline(False)
     await expect(offline_banner).to_be_hidden()
@@ -176,6 +178,8 @@ async def test_a_new_version_is_offered_and_loaded_only_when_the_user_clicks_rel
     waiting: Any = await page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.waiting?.state)")
     assert waiting == "installed"
     assert await page.evaluate("() => window.loadedBefore") is True  # no reload by itself
+    assert await person.axe_violations() == []
+    await person.screenshot(ARTIFACTS, "11-update-available")
 
     async with page.expect_event("load"):
         await prompt.get_by_role("button", name="Reload").click()
