@@ -37,7 +37,8 @@ worker.addEventListener("activate", (event) => event.waitUntil((async () => {
   for (const name of await caches.keys()) {
     if (name.startsWith(CACHE_PREFIX) && name !== CACHE) await caches.delete(name);
   }
-  // The first worker takes the open page at once; a later one gets here only when the user asked.
+  // The first worker takes the open page at once; a later one gets here when the user asked for
+  // it (Reload) or once no page runs the version before.
   await worker.clients.claim();
 })()));
 
