@@ -3,8 +3,9 @@ middleware: BaseHTTPMiddleware would buffer streamed bodies and does not see Web
 
 The app's Content-Security-Policy allows only this origin: its scripts and styles are files
 under /assets (Vite emits no inline code), it talks to /api and to /ws over ws: or wss: on the
-same host, and shows camera, screen and pasted images as blob:/data: URLs. A response that sets
-its own policy (the API docs page) keeps it."""
+same host, and shows camera, screen and pasted images as blob:/data: URLs; its service worker
+(/sw.js) and manifest come from this origin too. A response that sets its own policy (the API
+docs page) keeps it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ _APP_POLICY = (
     "media-src 'self' blob:",
     "style-src 'self'",
     "script-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

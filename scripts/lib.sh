@@ -63,7 +63,7 @@ ensure_webclient() {
     (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) >&2
     echo "$lock_hash" >"$web/node_modules/.peershare-lock"
   fi
-  src_hash="$(cd "$web" && find src index.html package-lock.json tsconfig.json vite.config.ts -type f -print0 \
+  src_hash="$(cd "$web" && find src public tools index.html package-lock.json tsconfig.json vite.config.ts -type f -print0 \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$web/dist/.peershare-src" 2>/dev/null)" != "$src_hash" ]; then
     say "building the web client"

@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
+import { serviceWorker } from "./tools/serviceWorker.ts";
 
 // `npm run dev` proxies the API and the gateway to a node on 127.0.0.1:8080 (scripts/run).
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), serviceWorker("src/pwa/sw.ts")],
   // No source maps: the served build must not hand out the sources.
   build: { outDir: "dist", sourcemap: false },
   server: {
@@ -12,5 +13,5 @@ export default defineConfig({
       "/ws": { target: "ws://127.0.0.1:8080", ws: true },
     },
   },
-  test: { environment: "node", include: ["src/**/*.test.ts"] },
+  test: { environment: "node", include: ["src/**/*.test.ts", "tools/**/*.test.ts"] },
 });

@@ -18,6 +18,8 @@ def node(tmp_path: Path, server_factory: Callable[..., RunningServer]) -> Runnin
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text("<!doctype html><title>PeerShare</title>")
     (tmp_path / "assets" / "app.js").write_text("console.log(1)")
+    (tmp_path / "sw.js").write_text("self.addEventListener('fetch', () => {});")
+    (tmp_path / "manifest.webmanifest").write_text('{"name": "PeerShare"}')
     return server_factory(webclient_dir=tmp_path)
 
 
@@ -43,6 +45,8 @@ def test_every_kind_of_response_carries_the_headers(node: RunningServer) -> None
         httpx.get(f"{node.url}/invite/abc"),  # a deep link: the shell again
         httpx.get(f"{node.url}/assets/app.js"),
         httpx.get(f"{node.url}/assets/missing.js"),  # 404 from the static files
+        httpx.get(f"{node.url}/sw.js"),  # the service worker
+        httpx.get(f"{node.url}/manifest.webmanifest"),
         httpx.get(f"{node.url}/api/health"),
         user.api.get("/api/me"),
         httpx.get(f"{node.url}/api/me"),  # 401
@@ -52,7 +56,7 @@ def test_every_kind_of_response_carries_the_headers(node: RunningServer) -> None
         httpx.get(f"{node.url}/api/docs"),
         httpx.get(f"{node.url}/metrics"),
     ]
-    assert [r.status_code for r in responses] == [200, 200, 200, 404, 200, 200, 401, 400, 405, 200, 200, 200]
+    assert [r.status_code for r in responses] == [200, 200, 200, 404, 200, 200, 200, 200, 401, 400, 405, 200, 200, 200]
     for response in responses:
         assert_common_headers(response)
 
@@ -64,6 +68,8 @@ def test_the_app_policy_allows_only_this_origin_and_its_socket(node: RunningServ
     assert policy["connect-src"] == f"'self' ws://{host} wss://{host}"
     assert policy["img-src"] == "'self' data: blob:" and policy["media-src"] == "'self' blob:"
     assert policy["object-src"] == "'none'" and policy["form-action"] == "'self'"
+    # The service worker and the manifest: this origin only.
+    assert policy["worker-src"] == "'self'" and policy["manifest-src"] == "'self'"
 
 
 def test_a_host_header_that_is_not_a_host_is_not_written_into_the_policy(node: RunningServer) -> None:

@@ -1,10 +1,15 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { Connectivity } from "./pwa/connectivity";
+import { registerServiceWorker } from "./pwa/register";
 import { App } from "./ui/App";
 import "./styles.css";
 
+const connectivity = new Connectivity(() => navigator.onLine, window);
+const updates = registerServiceWorker(connectivity);
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <App />
+    <App connectivity={connectivity} updates={updates} />
   </StrictMode>,
 );

@@ -1,19 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { backoffMs, Gateway, GatewayError } from "./gateway";
 import { FakeSocket, welcomeFrame as welcome } from "../testing/fakes";
+import { Connectivity } from "../pwa/connectivity";
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function harness() {
+function harness(network?: Connectivity, token: () => Promise<string | null> = async () => "jwt") {
   const sockets: FakeSocket[] = [];
   const timers: (() => void)[] = [];
   const tokens: boolean[] = [];
   const gateway = new Gateway({
     url: "ws://test/ws",
-    token: async (stale) => { tokens.push(stale); return "jwt"; },
+    token: async (stale) => { tokens.push(stale); return token(); },
     connect: () => { const s = new FakeSocket(); sockets.push(s); return s; },
     backoffMs: (attempt) => attempt,
     setTimer: (fn) => timers.push(fn),
+    network,
   });
   return { gateway, sockets, timers, tokens };
 }
@@ -96,5 +98,53 @@ describe("the gateway", () => {
     expect(backoffMs(3, () => 0.5)).toBe(4000);
     expect(backoffMs(20, () => 1)).toBe(18000);
     expect(backoffMs(20, () => 0)).toBe(12000);
+  });
+
+  it("says offline and tries no socket while the browser is offline, then connects as soon as it is back", async () => {
+    const win = new EventTarget();
+    let onLine = false;
+    const { gateway, sockets, timers } = harness(new Connectivity(() => onLine, win));
+    gateway.start();
+    await flush();
+    expect([gateway.status, sockets.length]).toEqual(["offline", 0]);
+    onLine = true;
+    win.dispatchEvent(new Event("online"));
+    await flush();
+    expect(sockets).toHaveLength(1);
+    sockets[0].receive(welcome);
+    expect(gateway.status).toBe("connected");
+    // A drop while offline waits for the network, not for a backoff timer.
+    win.dispatchEvent(new Event("offline"));
+    sockets[0].close(1006);
+    expect([gateway.status, timers.length]).toEqual(["offline", 0]);
+    win.dispatchEvent(new Event("online"));
+    await flush();
+    expect(sockets).toHaveLength(2);
+  });
+
+  it("stops waiting for the network when stopped", async () => {
+    const win = new EventTarget();
+    const { gateway, sockets } = harness(new Connectivity(() => false, win));
+    gateway.start();
+    await flush();
+    gateway.stop();
+    win.dispatchEvent(new Event("online"));
+    await flush();
+    expect(sockets).toHaveLength(0);
+  });
+
+  it("retries later when the token cannot be fetched, instead of stalling", async () => {
+    let fail = true;
+    const { gateway, sockets, timers } = harness(undefined, async () => {
+      if (fail) throw new TypeError("Failed to fetch");
+      return "jwt";
+    });
+    gateway.start();
+    await flush();
+    expect([gateway.status, sockets.length, timers.length]).toEqual(["reconnecting", 0, 1]);
+    fail = false;
+    timers.shift()!();
+    await flush();
+    expect(sockets).toHaveLength(1);
   });
 });

@@ -1,8 +1,10 @@
 // The one WebSocket every client keeps open: hello with the JWT, one reply per request, pushes,
-// and reconnection with exponential backoff after a cut or a server restart.
+// and reconnection with exponential backoff after a cut or a server restart; while the browser
+// is offline it waits for the network instead.
+import type { NetworkWatch } from "../pwa/connectivity";
 import type { ClientFrame, ErrorReply, OkReply, ServerFrame, Welcome } from "./protocol.gen";
 
-export type GatewayStatus = "connecting" | "connected" | "reconnecting" | "signed_out";
+export type GatewayStatus = "connecting" | "connected" | "reconnecting" | "offline" | "signed_out";
 export type Push = Exclude<ServerFrame, OkReply | ErrorReply | Welcome | { type: "pong" }>;
 
 /** A request frame without its `id`, which the gateway assigns. */
@@ -34,6 +36,8 @@ export interface GatewayOptions {
   connect?: (url: string) => SocketLike;
   backoffMs?: (attempt: number) => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
+  /** The browser's network: while offline no socket is tried; it reconnects when `online` fires. */
+  network?: NetworkWatch;
 }
 
 /** 0.5 s, 1 s, 2 s … capped at 15 s, with ±20 % jitter so a restarted server is not stormed. */
@@ -51,6 +55,7 @@ export class Gateway {
   private attempt = 0;
   private stopped = false;
   private staleToken = false;
+  private cancelNetworkWait: (() => void) | null = null;
   private pushListeners = new Set<(push: Push) => void>();
   private statusListeners = new Set<(status: GatewayStatus) => void>();
   private welcomeListeners = new Set<(welcome: Welcome) => void>();
@@ -80,6 +85,8 @@ export class Gateway {
 
   stop(): void {
     this.stopped = true;
+    this.cancelNetworkWait?.();
+    this.cancelNetworkWait = null;
     this.socket?.close(1000);
     this.socket = null;
     this.failPending("closed", "signed out");
@@ -103,7 +110,15 @@ export class Gateway {
   }
 
   private async open(): Promise<void> {
-    const token = await this.options.token(this.staleToken);
+    if (this.stopped || this.waitForNetwork()) return;
+    let token: string | null;
+    try {
+      token = await this.options.token(this.staleToken);
+    } catch {
+      // The refresh could not reach the server: try again later rather than stall.
+      if (!this.stopped) this.dropped(this.staleToken);
+      return;
+    }
     if (this.stopped) return;
     if (!token) {
       this.setStatus("signed_out");
@@ -146,9 +161,25 @@ export class Gateway {
   private dropped(staleToken: boolean): void {
     this.failPending("offline", "the connection dropped");
     this.staleToken = staleToken;
+    if (this.waitForNetwork()) return;
     this.setStatus("reconnecting");
     const delay = (this.options.backoffMs ?? backoffMs)(this.attempt++);
     (this.options.setTimer ?? setTimeout)(() => void this.open(), delay);
+  }
+
+  /** Offline: says so and opens the socket when the network is back, at once and with the
+   * backoff reset. */
+  private waitForNetwork(): boolean {
+    const network = this.options.network;
+    if (!network || network.state === "online") return false;
+    this.setStatus("offline");
+    this.cancelNetworkWait?.();
+    this.cancelNetworkWait = network.whenOnline(() => {
+      this.cancelNetworkWait = null;
+      this.attempt = 0;
+      void this.open();
+    });
+    return true;
   }
 
   private receive(frame: ServerFrame): void {

@@ -1,6 +1,10 @@
-// Which screen: an invite link, the network check, signing in, or the workspace.
+// Which screen: an invite link, the network check, signing in, or the workspace; over any of
+// them, the offline banner and the update prompt.
 import { useEffect, useMemo, useState } from "react";
 import { Rest } from "../api/rest";
+import type { Connectivity } from "../pwa/connectivity";
+import type { UpdateWatch } from "../pwa/updates";
+import { OfflineBanner, UpdatePrompt } from "./AppNotices";
 import { AuthScreen } from "./AuthScreen";
 import { InvitePage } from "./InvitePage";
 import { NetworkCheck } from "./NetworkCheck";
@@ -11,7 +15,17 @@ export function navigate(path: string): void {
   dispatchEvent(new PopStateEvent("popstate"));
 }
 
-export function App() {
+export function App({ connectivity, updates }: { connectivity: Connectivity; updates: UpdateWatch | null }) {
+  return (
+    <>
+      <OfflineBanner connectivity={connectivity} />
+      {updates && <UpdatePrompt updates={updates} />}
+      <Screen connectivity={connectivity} />
+    </>
+  );
+}
+
+function Screen({ connectivity }: { connectivity: Connectivity }) {
   const rest = useMemo(() => new Rest(), []);
   const [path, setPath] = useState(location.pathname);
   const [signedIn, setSignedIn] = useState(rest.signedIn);
@@ -30,5 +44,5 @@ export function App() {
   }
   if (path === "/network") return <NetworkCheck rest={rest} />;
   if (!signedIn) return <AuthScreen rest={rest} onSignedIn={() => setSignedIn(true)} />;
-  return <Workspace rest={rest} onSignOut={async () => { await rest.logout(); setSignedIn(false); }} />;
+  return <Workspace rest={rest} connectivity={connectivity} onSignOut={async () => { await rest.logout(); setSignedIn(false); }} />;
 }

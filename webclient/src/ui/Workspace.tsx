@@ -3,6 +3,7 @@
 import { Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
+import type { Connectivity } from "../pwa/connectivity";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
 import { reportJoinError, reportJoinFailure, watchMedia } from "../history/joinFailures";
@@ -30,7 +31,7 @@ export const DELETED_USER = "Deleted user";
 
 export type Pane = "channel" | "settings" | "recordings" | "activity";
 
-export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => void }) {
+export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; connectivity: Connectivity; onSignOut: () => void }) {
   const [state, dispatch] = useReducer(reduce, initialState);
   const [groupId, setGroupId] = useState<string | null>(null);
   const [pane, setPane] = useState<Pane>("channel");
@@ -44,7 +45,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
   const gateway = useMemo(() => new Gateway({
     url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
     token: (stale) => rest.accessToken(stale),
-  }), [rest]);
+    network: connectivity,
+  }), [rest, connectivity]);
   const stateRef = useRef(state);
   stateRef.current = state;
   /** What a screen reader is told about recordings: the group on screen and my call. */
@@ -292,7 +294,8 @@ function ChannelList({ channels, activeId, state, onOpen }: {
 }
 
 function ConnectionBanner({ status }: { status: string }) {
-  if (status === "connected") return null;
+  // Offline is said over every screen (AppNotices).
+  if (status === "connected" || status === "offline") return null;
   const text = status === "reconnecting" ? "Connection lost — reconnecting…" : "Connecting…";
   return <div className={`banner ${status}`} role="status">{text}</div>;
 }
