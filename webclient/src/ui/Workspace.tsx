@@ -5,6 +5,8 @@ import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
+import { pushToTalk, voiceSettings } from "../voice/device";
+import { processMicrophone } from "../voice/pipeline";
 import { useCallRecording } from "../recording/useCallRecording";
 import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
@@ -110,7 +112,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
   const joinCall = useCallback(async (channelId: string, local: MediaStream | null) => {
     if (call) await call.leave();
     const target = stateRef.current.channels[channelId];
-    const session = new CallSession(gateway, channelId, local, target?.my_permissions ?? []);
+    const { stream, voice } = await processMicrophone(local, voiceSettings, pushToTalk);
+    const session = new CallSession(gateway, channelId, stream, target?.my_permissions ?? [], voice);
     setCall(session);
     await session.join();
   }, [call, gateway]);
@@ -120,6 +123,11 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
     const index = Math.max(0, channels.findIndex((c) => c.id === channel?.id));
     openChannel(channels[(index + delta + channels.length) % channels.length].id);
   };
+  // Push-to-talk in the page: the key counts while the page has focus.
+  useEffect(() => pushToTalk.bindKeyboard(window, () => {
+    const { mode, pttKey } = voiceSettings.get();
+    return mode === "ptt" ? pttKey : null;
+  }), []);
   useShortcuts({ call, onHelp: () => setHelpOpen(true), onNextChannel: () => step(1), onPreviousChannel: () => step(-1) });
 
   return (

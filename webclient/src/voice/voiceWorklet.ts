@@ -1,0 +1,84 @@
+// The AudioWorklet at the end of the microphone chain (bundled on its own by Vite, see
+// pipeline.ts). Input 0 is the processed voice (after RNNoise when on), input 1 the raw
+// microphone. It applies the send gain (the gate or push-to-talk; a short ramp so it never
+// clicks) and reports the levels before and after processing about 20 times a second.
+import { GateState, thresholdsFor } from "./gate";
+import { powerDb, sumOfSquares } from "./levels";
+import type { InputMode } from "./settings";
+
+// The worklet scope's globals (not in TypeScript's DOM library).
+declare const sampleRate: number;
+declare class AudioWorkletProcessor {
+  readonly port: MessagePort;
+}
+declare function registerProcessor(name: string, processor: new () => AudioWorkletProcessor): void;
+
+export interface WorkletControl {
+  mode: InputMode;
+  sensitivity: number;
+  talking: boolean;
+}
+
+export interface WorkletLevels {
+  /** Raw microphone, dBFS. */
+  before: number;
+  /** What is sent (after suppression and the gate), dBFS. */
+  after: number;
+  gateOpen: boolean;
+}
+
+const REPORT_BLOCKS = 8;
+/** Gain ramps: quick to open (no clipped onsets), gentler to close. */
+const OPEN_MS = 5;
+const CLOSE_MS = 40;
+
+class VoiceProcessor extends AudioWorkletProcessor {
+  private control: WorkletControl = { mode: "always", sensitivity: 50, talking: false };
+  private gate = new GateState(thresholdsFor(50));
+  private gain = 1;
+  private blocks = 0;
+  private before = 0;
+  private after = 0;
+  private samples = 0;
+
+  constructor() {
+    super();
+    this.port.onmessage = ({ data }: MessageEvent<WorkletControl>) => {
+      this.control = data;
+      this.gate.configure(thresholdsFor(data.sensitivity));
+    };
+  }
+
+  process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+    const voice = inputs[0]?.[0];
+    const raw = inputs[1]?.[0];
+    const out = outputs[0][0];
+    const n = out.length;
+    const blockMs = (1000 * n) / sampleRate;
+    const open = this.gate.update(voice ? powerDb(sumOfSquares(voice), n) : -Infinity, blockMs);
+    const { mode, talking } = this.control;
+    const target = mode === "ptt" ? (talking ? 1 : 0) : mode === "gate" ? (open ? 1 : 0) : 1;
+    const step = 1 / (((target > this.gain ? OPEN_MS : CLOSE_MS) / 1000) * sampleRate);
+    let after = 0;
+    for (let i = 0; i < n; i++) {
+      this.gain = target > this.gain ? Math.min(target, this.gain + step) : Math.max(target, this.gain - step);
+      const sample = voice ? voice[i] * this.gain : 0;
+      out[i] = sample;
+      after += sample * sample;
+    }
+    for (let c = 1; c < outputs[0].length; c++) outputs[0][c].set(out);
+    this.after += after;
+    this.before += raw ? sumOfSquares(raw) : 0;
+    this.samples += n;
+    if (++this.blocks === REPORT_BLOCKS) {
+      const levels: WorkletLevels = {
+        before: powerDb(this.before, this.samples), after: powerDb(this.after, this.samples), gateOpen: open,
+      };
+      this.port.postMessage(levels);
+      this.blocks = this.samples = this.before = this.after = 0;
+    }
+    return true;
+  }
+}
+
+registerProcessor("peershare-voice", VoiceProcessor);
