@@ -31,11 +31,15 @@ const REPORT_BLOCKS = 8;
 /** Gain ramps: quick to open (no clipped onsets), gentler to close. */
 const OPEN_MS = 5;
 const CLOSE_MS = 40;
+/** The gate hears the voice's power smoothed over about 20 ms: a single 2.7 ms block of noise
+ * poking over the close threshold must not restart the hold. */
+const LEVEL_MS = 20;
 
 class VoiceProcessor extends AudioWorkletProcessor {
   private control: WorkletControl = { mode: "always", sensitivity: 50, talking: false };
   private gate = new GateState(thresholdsFor(50));
   private gain = 1;
+  private power = 0;
   private blocks = 0;
   private before = 0;
   private after = 0;
@@ -55,7 +59,8 @@ class VoiceProcessor extends AudioWorkletProcessor {
     const out = outputs[0][0];
     const n = out.length;
     const blockMs = (1000 * n) / sampleRate;
-    const open = this.gate.update(voice ? powerDb(sumOfSquares(voice), n) : -Infinity, blockMs);
+    this.power += ((voice ? sumOfSquares(voice) / n : 0) - this.power) * (1 - Math.exp(-blockMs / LEVEL_MS));
+    const open = this.gate.update(powerDb(this.power, 1), blockMs);
     const { mode, talking } = this.control;
     const target = mode === "ptt" ? (talking ? 1 : 0) : mode === "gate" ? (open ? 1 : 0) : 1;
     const step = 1 / (((target > this.gain ? OPEN_MS : CLOSE_MS) / 1000) * sampleRate);
