@@ -17,6 +17,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_security_headers import RECORD_VIOLATIONS, violations, watch_console
 from tests.e2e.test_webclient import eventually
 from tests.support.browser import Person
 from tests.support.server import RunningServer
@@ -80,6 +81,9 @@ async def test_noise_suppression_push_to_talk_gate_and_muted_hint_through_a_call
         sender_browser: Browser, browser: Browser, server: RunningServer) -> None:
     sender = await Person.open(sender_browser, server.url, "speaker")
     receiver = await Person.open(browser, server.url, "listener")
+    # RNNoise's wasm compiles under the app's CSP ('wasm-unsafe-eval'), with no violation.
+    await sender.page.add_init_script(RECORD_VIOLATIONS)
+    console = watch_console(sender.page)
     await sender.sign_up()
     await sender.create_group("Voice lab")
     link = await sender.invite_link()
@@ -121,10 +125,11 @@ async def test_noise_suppression_push_to_talk_gate_and_muted_hint_through_a_call
     print(f"suppression off: bursts {off.burst_db:.1f} dBFS, gaps {off.gap_db:.1f} dBFS ({len(off.bursts)} bursts)")
     print(f"suppression on:  bursts {on.burst_db:.1f} dBFS, gaps {on.gap_db:.1f} dBFS ({len(on.bursts)} bursts)")
     for reading in (off, on):
-        # About one burst every 2 s, each about 0.8 s long: what was found is the signal's bursts.
+        # About one burst every 2 s, each about 0.8 s long: what was found is the signal's bursts
+        # (the receiver's jitter buffer may stretch or squeeze time a little on a busy machine).
         assert len(reading.bursts) >= 2
-        assert all(0.5 * RATE <= b - a <= 1.1 * RATE for a, b in reading.bursts), reading.bursts
-        assert all(1.8 * RATE <= b[0] - a[0] <= 2.2 * RATE for a, b in zip(reading.bursts, reading.bursts[1:]))
+        assert all(0.5 * RATE <= b - a <= 1.4 * RATE for a, b in reading.bursts), reading.bursts
+        assert all(1.6 * RATE <= b[0] - a[0] <= 2.4 * RATE for a, b in zip(reading.bursts, reading.bursts[1:])), reading.bursts
     # The file's noise is -45 dBFS; the sender's echo canceller and the codec take a few dB.
     assert off.gap_db > -55, "the noise did not reach the receiver: nothing to suppress"
     assert off.gap_db - on.gap_db >= 15
@@ -164,6 +169,8 @@ async def test_noise_suppression_push_to_talk_gate_and_muted_hint_through_a_call
     await expect(hint).to_be_visible(timeout=10_000)
     await sender.page.get_by_role("button", name="Unmute", exact=True).click()
     await expect(hint).to_be_hidden()
+
+    assert await violations(sender.page, console) == []
 
     # Per device: a new page of the same browser context starts with these settings.
     again = await sender.page.context.new_page()
