@@ -1,20 +1,18 @@
-// The microphone chain of a call, in one AudioContext at 48 kHz (RNNoise's rate):
+// The microphone chain of a call: one AudioWorklet (voiceWorklet.ts) in an AudioContext at
+// 48 kHz (RNNoise's rate), between the microphone and the track that is sent:
 //
-//   mic ─┬─ [RNNoise worklet, when suppression is on] ─ voice worklet (gate / push-to-talk) ─ sent track
-//        └──────────────── raw level ─────────────────┘
+//   mic → MediaStreamSource → voice worklet [RNNoise → gate / push-to-talk → levels] → sent track
 //
 // The sent track is a MediaStreamAudioDestinationNode's and stays the same for the whole call:
-// a settings change rewires the graph behind it, and a new microphone only replaces the source
-// node, so neither renegotiates nor calls replaceTrack. Muting stays the call's business
-// (the sent track's `enabled`), so the raw level still feeds the "you are muted" hint.
-import { loadRnnoise, RnnoiseWorkletNode } from "@sapphi-red/web-noise-suppressor";
-import rnnoiseWorkletUrl from "@sapphi-red/web-noise-suppressor/rnnoiseWorklet.js?url";
+// a settings change is a message to the worklet, and a new microphone only replaces the source
+// node, so neither renegotiates nor needs replaceTrack. Muting stays the call's business (the
+// sent track's `enabled`), so the raw level still feeds the "you are muted" hint.
 import rnnoiseWasmUrl from "@sapphi-red/web-noise-suppressor/rnnoise.wasm?url";
 import rnnoiseSimdWasmUrl from "@sapphi-red/web-noise-suppressor/rnnoise_simd.wasm?url";
 import voiceWorkletUrl from "./voiceWorklet.ts?worker&url";
 import type { PushToTalk } from "./pushToTalk";
 import type { VoiceSettings, VoiceSettingsStore } from "./settings";
-import type { WorkletControl, WorkletLevels } from "./voiceWorklet";
+import type { VoiceProcessorOptions, WorkletControl, WorkletLevels } from "./voiceWorklet";
 
 export type { WorkletLevels as VoiceLevels };
 
@@ -23,34 +21,55 @@ export type { WorkletLevels as VoiceLevels };
 export const MIC_CONSTRAINTS: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: false, autoGainControl: false };
 
 export const SAMPLE_RATE = 48_000;
+const READY_TIMEOUT_MS = 5_000;
 
-/** The worklet modules and RNNoise's wasm (served from our own /assets), once per context. */
-async function loadModules(context: BaseAudioContext): Promise<ArrayBuffer> {
-  const [wasm] = await Promise.all([
-    loadRnnoise({ url: rnnoiseWasmUrl, simdUrl: rnnoiseSimdWasmUrl }),
-    context.audioWorklet.addModule(rnnoiseWorkletUrl),
-    context.audioWorklet.addModule(voiceWorkletUrl),
-  ]);
-  return wasm;
+/** RNNoise's module, compiled once per page (SIMD build where the browser has SIMD). */
+let rnnoise: Promise<WebAssembly.Module> | null = null;
+
+async function compile(url: string): Promise<WebAssembly.Module> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`RNNoise could not be loaded (HTTP ${response.status})`);
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
-/** An RNNoise node on `context` (exported for the bench, which renders it offline). */
-export async function rnnoiseNode(context: BaseAudioContext): Promise<AudioNode> {
-  const wasmBinary = await loadModules(context);
-  return new RnnoiseWorkletNode(context as AudioContext, { maxChannels: 1, wasmBinary });
+function rnnoiseModule(): Promise<WebAssembly.Module> {
+  rnnoise ??= compile(rnnoiseSimdWasmUrl).catch(() => compile(rnnoiseWasmUrl));
+  rnnoise.catch(() => { rnnoise = null; });
+  return rnnoise;
+}
+
+/** The worklet node, once its processor has RNNoise running (or its error). */
+async function voiceNode(context: AudioContext): Promise<AudioWorkletNode> {
+  const [module] = await Promise.all([rnnoiseModule(), context.audioWorklet.addModule(voiceWorkletUrl)]);
+  const processorOptions: VoiceProcessorOptions = { rnnoise: module };
+  const node = new AudioWorkletNode(context, "peershare-voice", {
+    numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: "explicit",
+    processorOptions,
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the voice worklet did not start")), READY_TIMEOUT_MS);
+    node.onprocessorerror = () => {
+      clearTimeout(timer);
+      reject(new Error("the voice worklet failed to start"));
+    };
+    node.port.onmessage = ({ data }) => {
+      if (data !== "ready") return;
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return node;
 }
 
 export class VoicePipeline {
   readonly output: MediaStreamTrack;
   private source: MediaStreamAudioSourceNode;
-  private rnnoise: RnnoiseWorkletNode | null = null;
   private listeners = new Set<(levels: WorkletLevels) => void>();
   private unsubscribe: (() => void)[];
   private settings: VoiceSettings;
 
   private constructor(
     private readonly context: AudioContext,
-    private readonly wasm: ArrayBuffer,
     private raw: MediaStreamTrack,
     store: VoiceSettingsStore,
     private readonly ptt: PushToTalk,
@@ -59,34 +78,28 @@ export class VoicePipeline {
   ) {
     this.settings = store.get();
     this.source = context.createMediaStreamSource(new MediaStream([raw]));
+    this.source.connect(voice);
     voice.connect(destination);
     this.output = destination.stream.getAudioTracks()[0];
     voice.port.onmessage = ({ data }: MessageEvent<WorkletLevels>) => {
       for (const listener of this.listeners) listener(data);
     };
     this.unsubscribe = [ptt.onChange(() => this.sendControl()), store.subscribe((s) => this.setSettings(s))];
-    this.wire();
+    this.sendControl();
   }
 
   static async create(raw: MediaStreamTrack, store: VoiceSettingsStore, ptt: PushToTalk): Promise<VoicePipeline> {
     const context = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: "interactive" });
     try {
-      const wasm = await loadModules(context);
-      const voice = new AudioWorkletNode(context, "peershare-voice", {
-        numberOfInputs: 2, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: "explicit",
-      });
+      const voice = await voiceNode(context);
       const destination = context.createMediaStreamDestination();
       destination.channelCount = 1;
       await context.resume();
-      return new VoicePipeline(context, wasm, raw, store, ptt, voice, destination);
+      return new VoicePipeline(context, raw, store, ptt, voice, destination);
     } catch (error) {
       void context.close();
       throw error;
     }
-  }
-
-  get current(): VoiceSettings {
-    return this.settings;
   }
 
   onLevels(listener: (levels: WorkletLevels) => void): () => void {
@@ -95,10 +108,8 @@ export class VoicePipeline {
   }
 
   private setSettings(settings: VoiceSettings): void {
-    const rewire = settings.suppression !== this.settings.suppression;
     this.settings = settings;
-    if (rewire) this.wire();
-    else this.sendControl();
+    this.sendControl();
   }
 
   /** Another microphone: the old one stops, the sent track stays. */
@@ -107,38 +118,18 @@ export class VoicePipeline {
     this.raw.stop();
     this.raw = raw;
     this.source = this.context.createMediaStreamSource(new MediaStream([raw]));
-    this.wire();
-  }
-
-  private wire(): void {
-    this.source.disconnect();
-    this.rnnoise?.disconnect();
-    if (this.settings.suppression) {
-      // A fresh RNNoise state per wiring: its model adapts to the noise it has heard so far.
-      this.rnnoise?.destroy();
-      this.rnnoise = new RnnoiseWorkletNode(this.context, { maxChannels: 1, wasmBinary: this.wasm });
-      this.rnnoise.channelCount = 1;
-      this.rnnoise.channelCountMode = "explicit";
-      this.source.connect(this.rnnoise);
-      this.rnnoise.connect(this.voice, 0, 0);
-    } else {
-      this.rnnoise?.destroy();
-      this.rnnoise = null;
-      this.source.connect(this.voice, 0, 0);
-    }
-    this.source.connect(this.voice, 0, 1);
-    this.sendControl();
+    this.source.connect(this.voice);
   }
 
   private sendControl(): void {
-    const control: WorkletControl = { mode: this.settings.mode, sensitivity: this.settings.sensitivity, talking: this.ptt.isTalking };
+    const { suppression, mode, sensitivity } = this.settings;
+    const control: WorkletControl = { suppression, mode, sensitivity, talking: this.ptt.isTalking };
     this.voice.port.postMessage(control);
   }
 
   close(): void {
     for (const off of this.unsubscribe) off();
     this.listeners.clear();
-    this.rnnoise?.destroy();
     this.raw.stop();
     this.output.stop();
     void this.context.close();

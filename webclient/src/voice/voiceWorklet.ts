@@ -1,9 +1,10 @@
-// The AudioWorklet at the end of the microphone chain (bundled on its own by Vite, see
-// pipeline.ts). Input 0 is the processed voice (after RNNoise when on), input 1 the raw
-// microphone. It applies the send gain (the gate or push-to-talk; a short ramp so it never
-// clicks) and reports the levels before and after processing about 20 times a second.
+// The AudioWorklet that is the microphone chain (bundled on its own by Vite, see pipeline.ts):
+// RNNoise when suppression is on (framed to its 480-sample frames, rnnoise.ts), then the send
+// gain (the gate or push-to-talk; a short ramp so it never clicks). It reports the levels
+// before and after processing about 20 times a second.
 import { GateState, thresholdsFor } from "./gate";
 import { powerDb, sumOfSquares } from "./levels";
+import { FramedDenoiser, Rnnoise } from "./rnnoise";
 import type { InputMode } from "./settings";
 
 // The worklet scope's globals (not in TypeScript's DOM library).
@@ -11,9 +12,15 @@ declare const sampleRate: number;
 declare class AudioWorkletProcessor {
   readonly port: MessagePort;
 }
-declare function registerProcessor(name: string, processor: new () => AudioWorkletProcessor): void;
+declare function registerProcessor(name: string, processor: new (options: { processorOptions: VoiceProcessorOptions }) => AudioWorkletProcessor): void;
+
+export interface VoiceProcessorOptions {
+  /** RNNoise, compiled by the page from our own /assets. */
+  rnnoise: WebAssembly.Module;
+}
 
 export interface WorkletControl {
+  suppression: boolean;
   mode: InputMode;
   sensitivity: number;
   talking: boolean;
@@ -36,7 +43,11 @@ const CLOSE_MS = 40;
 const LEVEL_MS = 20;
 
 class VoiceProcessor extends AudioWorkletProcessor {
-  private control: WorkletControl = { mode: "always", sensitivity: 50, talking: false };
+  private control: WorkletControl = { suppression: true, mode: "always", sensitivity: 50, talking: false };
+  private readonly rnnoise: Rnnoise;
+  /** Present while suppression is on (RNNoise keeps what it learnt of the noise across toggles). */
+  private denoiser: FramedDenoiser | null = null;
+  private readonly voice = new Float32Array(128);
   private gate = new GateState(thresholdsFor(50));
   private gain = 1;
   private power = 0;
@@ -45,19 +56,27 @@ class VoiceProcessor extends AudioWorkletProcessor {
   private after = 0;
   private samples = 0;
 
-  constructor() {
+  constructor({ processorOptions }: { processorOptions: VoiceProcessorOptions }) {
     super();
+    this.rnnoise = new Rnnoise(processorOptions.rnnoise);
     this.port.onmessage = ({ data }: MessageEvent<WorkletControl>) => {
       this.control = data;
       this.gate.configure(thresholdsFor(data.sensitivity));
+      if (!data.suppression) this.denoiser = null;
+      else this.denoiser ??= new FramedDenoiser((frame) => this.rnnoise.processFrame(frame));
     };
+    this.port.postMessage("ready");
   }
 
   process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
-    const voice = inputs[0]?.[0];
-    const raw = inputs[1]?.[0];
+    const raw = inputs[0]?.[0];
     const out = outputs[0][0];
     const n = out.length;
+    let voice = raw;
+    if (raw && this.denoiser) {
+      this.denoiser.process(raw, this.voice);
+      voice = this.voice;
+    }
     const blockMs = (1000 * n) / sampleRate;
     this.power += ((voice ? sumOfSquares(voice) / n : 0) - this.power) * (1 - Math.exp(-blockMs / LEVEL_MS));
     const open = this.gate.update(powerDb(this.power, 1), blockMs);
