@@ -1,7 +1,8 @@
 // The voice settings (pre-join panel and in the call), the level meters before and after
 // processing, the push-to-talk indicator and the "you are muted" hint.
 import { useEffect, useState, useSyncExternalStore } from "react";
-import { pushToTalk, voiceSettings } from "./device";
+import { voiceSettings } from "./device";
+import { pushToTalk } from "./pushToTalk";
 import { meterFraction } from "./levels";
 import { MutedSpeechDetector } from "./mutedHint";
 import type { VoiceLevels, VoicePipeline } from "./pipeline";

@@ -1,6 +1,4 @@
-// This device's voice settings and its push-to-talk controller, one of each per page: the
-// pre-join panel, the call and (in the desktop app) the global shortcut share them.
-import { PushToTalk } from "./pushToTalk";
+// This device's voice settings, one store per page: the pre-join panel and the call share it.
 import { VoiceSettingsStore } from "./settings";
 
 function localStorageOrNull(): Storage | null {
@@ -12,4 +10,3 @@ function localStorageOrNull(): Storage | null {
 }
 
 export const voiceSettings = new VoiceSettingsStore(localStorageOrNull());
-export const pushToTalk = new PushToTalk();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PushToTalk, RELEASE_TAIL_MS } from "./pushToTalk";
+import { acceleratorFor, PushToTalk, RELEASE_TAIL_MS } from "./pushToTalk";
 
 class FakeTimers {
   now = 0;
@@ -107,5 +107,17 @@ describe("push-to-talk", () => {
     win.key("keydown", "KeyT");
     expect(ptt.isTalking).toBe(false);
     expect(changes).toEqual([true, false, true, false]);
+  });
+});
+
+describe("the desktop shortcut's accelerator", () => {
+  it("names letters, digits, function keys and punctuation, and nothing it cannot name", () => {
+    expect(acceleratorFor("KeyT")).toBe("T");
+    expect(acceleratorFor("Digit5")).toBe("5");
+    expect(acceleratorFor("F13")).toBe("F13");
+    expect(acceleratorFor("Backquote")).toBe("`");
+    expect(acceleratorFor("Space")).toBe("Space");
+    expect(acceleratorFor("F25")).toBeNull();
+    expect(acceleratorFor("IntlRo")).toBeNull();
   });
 });

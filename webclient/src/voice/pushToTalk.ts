@@ -90,6 +90,23 @@ export class PushToTalk {
   }
 }
 
+/** The page's controller: the keyboard binding (Workspace) and the desktop bridge's global
+ * shortcut (bridge.onPushToTalk → press/release) both drive this one. */
+export const pushToTalk = new PushToTalk();
+
+/** An Electron accelerator for a KeyboardEvent.code, for the desktop app's global shortcut
+ * (bridge.setPushToTalkKey); null for a key it has no name for. */
+export function acceleratorFor(code: string): string | null {
+  const named: Record<string, string> = {
+    Backquote: "`", Minus: "-", Equal: "=", BracketLeft: "[", BracketRight: "]", Backslash: "\\", Semicolon: ";",
+    Quote: "'", Comma: ",", Period: ".", Slash: "/", Space: "Space", Tab: "Tab", CapsLock: "Capslock",
+    ControlLeft: "Control", ControlRight: "Control", ShiftLeft: "Shift", ShiftRight: "Shift", AltLeft: "Alt", AltRight: "Alt",
+  };
+  if (named[code]) return named[code];
+  const match = /^(?:Key([A-Z])|Digit([0-9])|(F(?:[1-9]|1[0-9]|2[0-4])))$/.exec(code);
+  return match ? match[1] ?? match[2] ?? match[3] : null;
+}
+
 function isTyping(target: EventTarget | null): boolean {
   const element = target as { tagName?: string; isContentEditable?: boolean } | null;
   return !!element && (element.tagName === "INPUT" || element.tagName === "TEXTAREA" || element.tagName === "SELECT" || element.isContentEditable === true);
