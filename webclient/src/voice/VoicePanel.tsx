@@ -5,7 +5,7 @@ import { voiceSettings } from "./device";
 import { pushToTalk } from "./pushToTalk";
 import { meterFraction } from "./levels";
 import { MutedSpeechDetector } from "./mutedHint";
-import type { VoiceLevels, VoicePipeline } from "./pipeline";
+import { prepareVoice, type VoiceLevels, type VoicePipeline } from "./pipeline";
 import type { InputMode, VoiceSettings } from "./settings";
 
 export function useVoiceSettings(): VoiceSettings {
@@ -41,6 +41,9 @@ export function VoiceSettingsPanel({ voice, inCall }: { voice: VoicePipeline | n
   const talking = useTalking();
   const [capturing, setCapturing] = useState(false);
   const levels = useVoiceLevels(voice);
+  useEffect(() => {
+    if (!inCall) prepareVoice();
+  }, [inCall]);
 
   useEffect(() => {
     if (!capturing) return;

@@ -38,6 +38,12 @@ function rnnoiseModule(): Promise<WebAssembly.Module> {
   return rnnoise;
 }
 
+/** Fetches and compiles RNNoise ahead of a join (the pre-join panel calls it): joining then
+ * waits only for the worklet. A failure here is met again, and reported, by the join. */
+export function prepareVoice(): void {
+  rnnoiseModule().catch(() => {});
+}
+
 /** The worklet node, once its processor has RNNoise running (or its error). */
 async function voiceNode(context: AudioContext): Promise<AudioWorkletNode> {
   const [module] = await Promise.all([rnnoiseModule(), context.audioWorklet.addModule(voiceWorkletUrl)]);
