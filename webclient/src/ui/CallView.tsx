@@ -145,7 +145,8 @@ function LiveCall({ channel, state, call, recording, onLeft }: {
       <ul className="hint call-limits" aria-live="polite">
         {SOURCES.map((source) => call.blockedReason(source) && <li key={source} id={`limit-${source}`}>{call.blockedReason(source)}</li>)}
       </ul>
-      <MutedHint voice={call.voice} muted={!call.sending("mic") && call.tracks.mic !== null} />
+      {/* A moderator's mute has its own note above: the hint would ask for what I cannot do. */}
+      <MutedHint voice={call.voice} muted={!call.sending("mic") && call.tracks.mic !== null && !call.mutedByModerator} />
       {error && <p role="alert" className="error">{error}</p>}
       {recording.error && <p role="alert" className="error">{recording.error}</p>}
     </section>

@@ -16,7 +16,7 @@ function useTalking(): boolean {
   return useSyncExternalStore((notify) => pushToTalk.onChange(notify), () => pushToTalk.isTalking);
 }
 
-export function useVoiceLevels(voice: VoicePipeline | null): VoiceLevels | null {
+function useVoiceLevels(voice: VoicePipeline | null): VoiceLevels | null {
   const [levels, setLevels] = useState<VoiceLevels | null>(null);
   useEffect(() => voice?.onLevels(setLevels), [voice]);
   return levels;
@@ -29,7 +29,7 @@ const MODES: [InputMode, string][] = [
 ];
 
 /** "Backquote" → "`", "KeyT" → "T", "Space" → "Space". */
-export function keyLabel(code: string): string {
+function keyLabel(code: string): string {
   if (code === "Backquote") return "`";
   return code.replace(/^Key|^Digit/, "");
 }
