@@ -2,10 +2,10 @@
 middleware: BaseHTTPMiddleware would buffer streamed bodies and does not see WebSockets right.
 
 The app's Content-Security-Policy allows only this origin: its scripts and styles are files
-under /assets (Vite emits no inline code), it talks to /api and to /ws over ws: or wss: on the
-same host, and shows camera, screen and pasted images as blob:/data: URLs; its service worker
-(/sw.js) and manifest come from this origin too. A response that sets its own policy (the API
-docs page) keeps it."""
+under /assets (Vite emits no inline code; WebAssembly may be compiled, no JavaScript eval), it
+talks to /api and to /ws over ws: or wss: on the same host, and shows camera, screen and pasted
+images as blob:/data: URLs; its service worker (/sw.js) and manifest come from this origin too. A
+response that sets its own policy (the API docs page) keeps it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ _APP_POLICY = (
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
     "style-src 'self'",
-    "script-src 'self'",
+    # RNNoise (noise suppression) runs as WebAssembly compiled from our own /assets; this
+    # allows compiling wasm only, not eval() of JavaScript.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "worker-src 'self'",
     "manifest-src 'self'",
     "object-src 'none'",

@@ -12,6 +12,7 @@ import type { Quality } from "./layers";
 import { P2PLink, SOURCES, type PathEvents, type Source } from "./p2p";
 import { renewalDelayMs, waitUntil } from "./retry";
 import { SfuLink } from "./sfu";
+import type { VoicePipeline } from "../voice/pipeline";
 
 export type CallStatus = "connecting" | "connected" | "reconnecting" | "ended";
 type Path = "p2p" | "sfu";
@@ -69,6 +70,8 @@ export class CallSession {
     readonly channelId: string,
     local: MediaStream | null,
     permissions: ChannelPermissionName[],
+    /** The microphone chain whose output is `local`'s audio track; it ends with the call. */
+    readonly voice: VoicePipeline | null = null,
   ) {
     this.tracks = {
       mic: local?.getAudioTracks()[0] ?? null,
@@ -434,6 +437,7 @@ export class CallSession {
     if (this.turnTimer) clearTimeout(this.turnTimer);
     this.turnTimer = null;
     this.tracks.screen?.stop();
+    this.voice?.close();
     for (const off of this.unsubscribe) off();
     this.setStatus("ended");
   }

@@ -11,6 +11,9 @@ import { nameOf } from "./Workspace";
 import { SpeakerIcon } from "./Icons";
 import { useNow } from "./useNow";
 import { RecordButton, RecordingIndicator } from "./Recording";
+import { MIC_CONSTRAINTS } from "../voice/pipeline";
+import { MutedHint, useVoiceSettings, VoiceSettingsPanel } from "../voice/VoicePanel";
+import { voiceSettings } from "../voice/device";
 
 /** What this browser lacks for calls, in plain words (empty when all is well). */
 export function browserProblems(): string[] {
@@ -55,6 +58,7 @@ export function CallView({ channel, state, call, recording, onJoin, onLeft, onMe
         {problems.map((p) => <p key={p} role="alert" className="error">{p}</p>)}
         {call?.status === "ended" && removalMessage(call.endedReason) && <p role="status">{removalMessage(call.endedReason)}</p>}
         {error && <p role="alert" className="error">{error}</p>}
+        {channel.my_permissions.includes("speak") && <VoiceSettingsPanel voice={null} inCall={false} />}
         <div className="actions">
           <button disabled={joining || problems.length > 0 || !channel.my_permissions.includes("join_call")} onClick={() => void join(true)}>
             {joining ? "Joining…" : "Join with camera"}
@@ -120,6 +124,13 @@ function LiveCall({ channel, state, call, recording, onLeft }: {
       </div>
       <div className="controls" role="toolbar" aria-label="Call controls">
         <SourceButton call={call} source="mic" onClick={act(() => toggleMic(call))} />
+        {call.voice && <SuppressionButton />}
+        {call.tracks.mic && (
+          <details className="voice-popover">
+            <summary>Voice settings</summary>
+            <VoiceSettingsPanel voice={call.voice} inCall />
+          </details>
+        )}
         <SourceButton call={call} source="camera" onClick={act(() => toggleCamera(call))} />
         <SourceButton call={call} source="screen" onClick={act(() => toggleScreen(call))} />
         <DevicePicker call={call} onError={setError} />
@@ -129,6 +140,8 @@ function LiveCall({ channel, state, call, recording, onLeft }: {
       <ul className="hint call-limits" aria-live="polite">
         {SOURCES.map((source) => call.blockedReason(source) && <li key={source} id={`limit-${source}`}>{call.blockedReason(source)}</li>)}
       </ul>
+      {/* A moderator's mute has its own note above: the hint would ask for what I cannot do. */}
+      <MutedHint voice={call.voice} muted={!call.sending("mic") && call.tracks.mic !== null && !call.mutedByModerator} />
       {error && <p role="alert" className="error">{error}</p>}
       {recording.error && <p role="alert" className="error">{recording.error}</p>}
     </section>
@@ -150,6 +163,16 @@ function SourceButton({ call, source, onClick }: { call: CallSession; source: So
     <button aria-pressed={source === "mic" ? !sending : sending} disabled={blocked !== null && !sending}
       title={blocked ?? undefined} aria-describedby={blocked ? `limit-${source}` : undefined} onClick={onClick}>
       {sending ? SOURCE_LABELS[source].on : SOURCE_LABELS[source].off}
+    </button>
+  );
+}
+
+/** Noise suppression on or off, right in the toolbar (the rest is under "Voice settings"). */
+function SuppressionButton() {
+  const { suppression } = useVoiceSettings();
+  return (
+    <button className="secondary" aria-pressed={suppression} onClick={() => voiceSettings.update({ suppression: !suppression })}>
+      Noise suppression
     </button>
   );
 }
@@ -243,9 +266,11 @@ function DevicePicker({ call, onError }: { call: CallSession; onError: (message:
   const pick = async (kind: "audioinput" | "videoinput", deviceId: string) => {
     try {
       const stream = await navigator.mediaDevices.getUserMedia(kind === "audioinput"
-        ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId }, width: 1280, height: 720 } });
+        ? { audio: { ...MIC_CONSTRAINTS, deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId }, width: 1280, height: 720 } });
       const track = kind === "audioinput" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
-      await call.setSending(kind === "audioinput" ? "mic" : "camera", track);
+      // A processed microphone keeps its sent track: only the chain's input changes.
+      if (kind === "audioinput" && call.voice) call.voice.setInput(track);
+      else await call.setSending(kind === "audioinput" ? "mic" : "camera", track);
     } catch (e) {
       onError(e instanceof Error ? e.message : "That device cannot be used.");
     }

@@ -7,6 +7,9 @@ import type { Connectivity } from "../pwa/connectivity";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
 import { reportJoinError, reportJoinFailure, watchMedia } from "../history/joinFailures";
+import { voiceSettings } from "../voice/device";
+import { pushToTalk } from "../voice/pushToTalk";
+import { processMicrophone } from "../voice/pipeline";
 import { useCallRecording } from "../recording/useCallRecording";
 import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
@@ -121,7 +124,8 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
   const joinCall = useCallback(async (channelId: string, local: MediaStream | null) => {
     if (call) await call.leave();
     const target = stateRef.current.channels[channelId];
-    const session = new CallSession(gateway, channelId, local, target?.my_permissions ?? []);
+    const { stream, voice } = await processMicrophone(local, voiceSettings, pushToTalk);
+    const session = new CallSession(gateway, channelId, stream, target?.my_permissions ?? [], voice);
     setCall(session);
     try {
       await session.join();
@@ -162,6 +166,11 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
     const index = Math.max(0, channels.findIndex((c) => c.id === channel?.id));
     openChannel(channels[(index + delta + channels.length) % channels.length].id);
   };
+  // Push-to-talk in the page: the key counts while the page has focus.
+  useEffect(() => pushToTalk.bindKeyboard(window, () => {
+    const { mode, pttKey } = voiceSettings.get();
+    return mode === "ptt" ? pttKey : null;
+  }), []);
   useShortcuts({ call, onHelp: () => setHelpOpen(true), onNextChannel: () => step(1), onPreviousChannel: () => step(-1) });
 
   return (

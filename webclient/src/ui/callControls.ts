@@ -3,13 +3,14 @@ import type { ChannelOut } from "../api/protocol.gen";
 import type { CallSession } from "../calls/callSession";
 import { SCREEN_CONSTRAINTS } from "../calls/layers";
 import type { Source } from "../calls/p2p";
+import { MIC_CONSTRAINTS } from "../voice/pipeline";
 
 /** The microphone (and camera, `withVideo`) to join `channel` with, as far as my permissions there allow. */
 export async function openLocalMedia(channel: ChannelOut, withVideo: boolean): Promise<MediaStream | null> {
   const wantsAudio = channel.my_permissions.includes("speak");
   const wantsVideo = withVideo && channel.my_permissions.includes("video");
   return wantsAudio || wantsVideo
-    ? await navigator.mediaDevices.getUserMedia({ audio: wantsAudio, video: wantsVideo ? { width: 1280, height: 720 } : false })
+    ? await navigator.mediaDevices.getUserMedia({ audio: wantsAudio && MIC_CONSTRAINTS, video: wantsVideo ? { width: 1280, height: 720 } : false })
     : null;
 }
 
