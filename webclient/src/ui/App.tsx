@@ -1,6 +1,7 @@
 // Which screen: an invite link, the network check, signing in, or the workspace.
 import { useEffect, useMemo, useState } from "react";
 import { Rest } from "../api/rest";
+import { useDesktopDeepLinks } from "../desktop/integration";
 import { AuthScreen } from "./AuthScreen";
 import { InvitePage } from "./InvitePage";
 import { NetworkCheck } from "./NetworkCheck";
@@ -22,6 +23,7 @@ export function App() {
     rest.onSignedOut = () => setSignedIn(false);
     return () => removeEventListener("popstate", onPop);
   }, [rest]);
+  useDesktopDeepLinks(navigate);
 
   const invite = path.match(/^\/invite\/([A-Za-z0-9_-]+)/);
   if (invite) {

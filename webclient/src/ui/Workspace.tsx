@@ -5,6 +5,7 @@ import { Gateway } from "../api/gateway";
 import type { Rest } from "../api/rest";
 import { keepSessionFresh } from "../api/tokenRenewal";
 import { CallSession } from "../calls/callSession";
+import { useDesktopWorkspace } from "../desktop/integration";
 import { useCallRecording } from "../recording/useCallRecording";
 import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
@@ -70,6 +71,8 @@ export function Workspace({ rest, onSignOut }: { rest: Rest; onSignOut: () => vo
       gateway.stop();
     };
   }, [gateway, rest]);
+
+  useDesktopWorkspace(state.unread, state.notifications, useCallback(() => gateway.reconnect(), [gateway]));
 
   useEffect(() => {
     if (state.status === "signed_out") onSignOut();
