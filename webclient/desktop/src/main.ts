@@ -59,13 +59,20 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(start);
 }
 
+/** A loaded page goes there itself (a call in progress survives); otherwise the link is where the
+ * window's next load starts (on first start, once a server is chosen). */
 function openDeepLink(path: string): void {
-  if (mainWindow && !mainWindow.webContents.isLoading() && settings.current) {
+  if (!app.isReady()) {
+    pendingLink = path; // start() opens it
+  } else if (!settings.current) {
+    pendingLink = path;
+    showServers();
+  } else if (mainWindow && !mainWindow.webContents.isLoading()) {
     sendToPage("deep-link", path);
     showMain();
   } else {
     pendingLink = path;
-    if (app.isReady() && !settings.current) showServers();
+    openServer(settings.current);
   }
 }
 
@@ -239,8 +246,9 @@ function registerIpc(): void {
     }));
   });
   handle("capture:choose", (id, withAudio) => broker.choose(id === null ? null : String(id), withAudio === true));
-  handle("ptt:set-key", (accelerator) => {
-    const ok = applyPushToTalkKey(accelerator === null ? null : String(accelerator));
+  handle("ptt:set-key", (requested) => {
+    const accelerator = requested === null ? null : String(requested);
+    const ok = applyPushToTalkKey(accelerator);
     if (ok) update({ ...settings, pushToTalk: { ...settings.pushToTalk, accelerator } });
     return ok;
   });

@@ -35,6 +35,13 @@ describe("packaging configuration", () => {
     expect(build.linux.mimeTypes).toEqual([`x-scheme-handler/${PROTOCOL}`]);
   });
 
+  it("turns off the Electron fuses a packaged app does not need (run as Node, inspect, NODE_OPTIONS)", () => {
+    expect(build.electronFuses).toMatchObject({
+      runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true, onlyLoadAppFromAsar: true, enableEmbeddedAsarIntegrityValidation: true,
+    });
+  });
+
   it("tells macOS why it needs the camera, microphone and screen", () => {
     for (const key of ["NSCameraUsageDescription", "NSMicrophoneUsageDescription", "NSScreenCaptureUsageDescription"]) {
       expect(build.mac.extendInfo[key], key).toMatch(/PeerShare .{10,}/);
