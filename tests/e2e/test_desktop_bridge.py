@@ -113,6 +113,8 @@ async def test_the_desktop_picker_shares_the_chosen_source_and_cancels(browser: 
         "(imgs) => imgs.map((i) => i.complete && i.naturalWidth)")
     assert thumbnails == [320, 320], thumbnails
     await expect(picker.get_by_label("Share system audio")).to_be_disabled()  # Linux: no loopback
+    await expect(picker.get_by_role("option", name="Entire screen")).to_be_focused()
+    assert await dana.axe_violations() == []
 
     # Cancel: the share is refused, nothing is sent, the picker closes.
     await picker.get_by_role("button", name="Cancel").click()
@@ -121,13 +123,18 @@ async def test_the_desktop_picker_shares_the_chosen_source_and_cancels(browser: 
     await expect(page.get_by_label("Your screen (preview)")).to_have_count(0)
     await expect(page.get_by_role("button", name="Share screen")).to_be_visible()
 
-    # Again, by keyboard: the Windows tab, Arrow right to the second window, Enter.
+    # Again, by keyboard only: back to the Windows tab, into the grid, Arrow right, Enter.
     await page.get_by_role("button", name="Share screen").click()
-    await expect(picker).to_be_visible()
-    await picker.get_by_role("tab", name="Windows").click()
+    await expect(picker.get_by_role("option", name="Entire screen")).to_be_focused()
+    await page.keyboard.press("ArrowRight")
+    await expect(picker.get_by_role("option", name="Screen 2")).to_be_focused()
+    await page.keyboard.press("Shift+Tab")
+    await expect(picker.get_by_role("tab", name="Windows")).to_be_focused()
+    await page.keyboard.press("Enter")
     await expect(options).to_have_text(["Text editor", "Terminal"])
+    await page.keyboard.press("Tab")
+    await expect(picker.get_by_role("option", name="Text editor")).to_be_focused()
     await expect(picker.get_by_role("option", name="Text editor")).to_have_attribute("aria-selected", "true")
-    await picker.get_by_role("option", name="Text editor").focus()
     await page.keyboard.press("ArrowRight")
     await expect(picker.get_by_role("option", name="Terminal")).to_have_attribute("aria-selected", "true")
     await expect(picker.get_by_role("option", name="Terminal")).to_be_focused()

@@ -30,6 +30,10 @@ export function DesktopCapturePicker() {
     bridge.chooseCaptureSource(id, withAudio).then(() => setOpen(false), (e: Error) => setError(e.message));
   }, [bridge]);
   const cancel = useCallback(() => answer(null, false), [answer]);
+  // Once the sources are there, the keyboard starts on the selected one (arrows move, Enter shares).
+  useEffect(() => {
+    if (sources) grid.current?.querySelector<HTMLElement>("[aria-selected='true']")?.focus();
+  }, [sources]);
 
   if (!bridge || !open) return null;
   const shown = sources && picker ? inTab(sources, picker.tab) : [];
