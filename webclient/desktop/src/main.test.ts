@@ -243,6 +243,28 @@ describe("main process (against a stand-in for Electron)", () => {
     expect(page().sent.at(-1)).toEqual(["resume"]);
   });
 
+  it("the servers page: adds with a clear error, and a removed current server leaves the window", async () => {
+    const openServersPage = () => {
+      electron.Tray.last.menu.find((item) => item.label === "Servers…").click();
+      return electron.windows.at(-1)!;
+    };
+    let serversWindow = openServersPage();
+    expect(serversWindow.loaded[0]).toMatch(/^file:.*static\/servers\.html$/);
+    expect(serversWindow.options.webPreferences.preload).toMatch(/serversPreload\.cjs$/);
+    const call = (channel: string, ...args: unknown[]) => electron.handlers.get(channel)!({ sender: serversWindow.webContents }, ...args);
+    expect(() => electron.handlers.get("servers:list")!(ipcEvent())).toThrow(/not allowed/); // the server's page may not
+    expect(call("servers:add", "http://lan.example.org", "")).toMatchObject({ error: expect.stringMatching(/https/) });
+    expect(call("servers:add", "other.example.org", "Other")).toMatchObject({ error: null, current: "https://other.example.org" });
+    const loads = mainWindow().loaded.length;
+    call("servers:open", SERVER);
+    expect(mainWindow().loaded.slice(loads)).toEqual([`${SERVER}/`]);
+    // Opening a server closed the page; its IPC is refused until it is opened again.
+    expect(() => call("servers:remove", SERVER)).toThrow(/not allowed/);
+    serversWindow = openServersPage();
+    call("servers:remove", SERVER);
+    expect(mainWindow().loaded.at(-1)).toBe("https://other.example.org/");
+  });
+
   it("remembers the window's place when it closes", () => {
     mainWindow().close();
     expect(JSON.parse(readFileSync(settingsFile, "utf8")).window).toEqual({ x: 40, y: 50, width: 1000, height: 700, maximized: false });

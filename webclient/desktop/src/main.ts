@@ -91,6 +91,8 @@ const SECURE_PREFERENCES = {
 
 function start(): void {
   settings = loadSettings(SETTINGS_PATH(), (error) => console.error(`settings file unreadable, starting afresh: ${error.message}`));
+  // Windows shows notifications only for an app with an id (the installer's shortcut carries it).
+  if (process.platform === "win32") app.setAppUserModelId("org.peershare.desktop");
   lockDownSession();
   registerIpc();
   powerMonitor.on("resume", () => sendToPage("resume"));
@@ -100,7 +102,11 @@ function start(): void {
   applyPushToTalkKey(settings.pushToTalk.accelerator);
   if (settings.current) openServer(settings.current);
   else showServers();
-  app.on("activate", () => (settings.current ? showMain() : showServers())); // macOS dock click
+  app.on("activate", () => { // macOS: the dock icon clicked, maybe with no window left
+    if (!settings.current) showServers();
+    else if (mainWindow) showMain();
+    else openServer(settings.current);
+  });
 }
 
 app.on("window-all-closed", () => {
@@ -283,7 +289,13 @@ function registerIpc(): void {
     }
   });
   serversHandler("servers:remove", (origin) => {
+    const before = settings.current;
     update(removeServer(settings, String(origin)));
+    // The window must not stay on a server the app no longer trusts.
+    if (settings.current !== before) {
+      if (settings.current) openServer(settings.current);
+      else mainWindow?.close();
+    }
     return { error: null, ...listing() };
   });
   serversHandler("servers:open", (origin) => {
