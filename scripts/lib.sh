@@ -60,7 +60,9 @@ ensure_webclient() {
   lock_hash="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
   if [ "$(cat "$web/node_modules/.peershare-lock" 2>/dev/null)" != "$lock_hash" ]; then
     say "installing the web client's packages"
-    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    # The electron package is there for its type definitions (the desktop app's type check); its
+    # binary comes from GitHub, outside the registry, and is never fetched here.
+    (cd "$web" && ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) >&2
     echo "$lock_hash" >"$web/node_modules/.peershare-lock"
   fi
   src_hash="$(cd "$web" && find src public tools index.html package-lock.json tsconfig.json vite.config.ts -type f -print0 \

@@ -13,5 +13,6 @@ export default defineConfig({
       "/ws": { target: "ws://127.0.0.1:8080", ws: true },
     },
   },
-  test: { environment: "node", include: ["src/**/*.test.ts", "tools/**/*.test.ts"] },
+  // desktop/src: the desktop app's plain modules (its own tsconfig, same test run).
+  test: { environment: "node", include: ["src/**/*.test.ts", "tools/**/*.test.ts", "desktop/src/**/*.test.ts"] },
 });

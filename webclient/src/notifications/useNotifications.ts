@@ -1,12 +1,13 @@
 // Keeps the notification center loaded (its first page at every welcome, so a reconnect shows
 // what came meanwhile) and raises a desktop notification for a live one when the tab is out of
-// sight (see alerts.ts for when).
+// sight, through the desktop app's OS notifications when it runs there (see alerts.ts for when).
 import { useEffect, useRef, type Dispatch, type RefObject } from "react";
 import type { Gateway } from "../api/gateway";
 import type { NotificationOut } from "../api/protocol.gen";
 import type { Rest } from "../api/rest";
 import type { Action, State } from "../state/store";
 import { nameOf } from "../ui/Workspace";
+import { desktopBridge } from "../desktop/bridge";
 import { desktopPermission, shouldRaiseDesktopAlert } from "./alerts";
 import { describe, type Names } from "./wording";
 
@@ -30,10 +31,17 @@ export function useNotifications({ rest, gateway, dispatch, stateRef, onActivate
       gateway.onPush((push) => {
         if (push.type !== "notification") return;
         const state = stateRef.current;
-        const context = { hidden: document.hidden, permission: desktopPermission(), myStatus: state.myStatus.status };
+        const myStatus = state.myStatus.status;
+        // The desktop app notifies through the OS (no browser permission; "not in front" rather than "hidden").
+        const bridge = desktopBridge();
+        const context = bridge
+          ? { hidden: !document.hasFocus(), permission: "granted" as const, myStatus }
+          : { hidden: document.hidden, permission: desktopPermission(), myStatus };
         if (!shouldRaiseDesktopAlert(push, context)) return;
         const { type: _type, alert: _alert, ...stored } = push;
-        const desktop = new Notification("PeerShare", { body: describe(stored, namesIn(state)), tag: push.id });
+        const body = describe(stored, namesIn(state));
+        if (bridge) return bridge.notify({ title: "PeerShare", body, tag: push.id });
+        const desktop = new Notification("PeerShare", { body, tag: push.id });
         desktop.onclick = () => {
           window.focus();
           desktop.close();

@@ -5,6 +5,7 @@ import { Rest } from "../api/rest";
 import type { Connectivity } from "../pwa/connectivity";
 import type { UpdateWatch } from "../pwa/updates";
 import { OfflineBanner, UpdatePrompt } from "./AppNotices";
+import { useDesktopDeepLinks } from "../desktop/integration";
 import { AuthScreen } from "./AuthScreen";
 import { InvitePage } from "./InvitePage";
 import { NetworkCheck } from "./NetworkCheck";
@@ -36,6 +37,7 @@ function Screen({ connectivity }: { connectivity: Connectivity }) {
     rest.onSignedOut = () => setSignedIn(false);
     return () => removeEventListener("popstate", onPop);
   }, [rest]);
+  useDesktopDeepLinks(navigate);
 
   const invite = path.match(/^\/invite\/([A-Za-z0-9_-]+)/);
   if (invite) {

@@ -9,6 +9,7 @@ import { canManageRecordings, canModerate, type State } from "../state/store";
 import { formatClock, joinFailure, openLocalMedia, removalMessage, toggleCamera, toggleMic, toggleScreen } from "./callControls";
 import { nameOf } from "./Workspace";
 import { SpeakerIcon } from "./Icons";
+import { DesktopIndicator } from "./DesktopIndicator";
 import { useNow } from "./useNow";
 import { RecordButton, RecordingIndicator } from "./Recording";
 import { MIC_CONSTRAINTS } from "../voice/pipeline";
@@ -103,6 +104,7 @@ function LiveCall({ channel, state, call, recording, onLeft }: {
           {call.mode === "p2p" ? "P2P" : "SFU"}
         </span>
         <span className={`call-status ${call.status}`} role="status">{{ connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", ended: "Ended" }[call.status]}</span>
+        <DesktopIndicator muted={!call.sending("mic")} />
         {call.myQuality && <span className={`quality ${call.myQuality}`}>Your connection: {call.myQuality}</span>}
         {call.deadline !== null && <Countdown deadline={call.deadline} />}
         {recorded && <RecordingIndicator recording={recorded} consent={state.myConsent[recorded.recording_id]} moderator={manager} controls={recording} />}

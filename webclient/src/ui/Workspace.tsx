@@ -10,6 +10,7 @@ import { reportJoinError, reportJoinFailure, watchMedia } from "../history/joinF
 import { voiceSettings } from "../voice/device";
 import { pushToTalk } from "../voice/pushToTalk";
 import { processMicrophone } from "../voice/pipeline";
+import { useDesktopPushToTalk, useDesktopWorkspace } from "../desktop/integration";
 import { useCallRecording } from "../recording/useCallRecording";
 import { channelsOf, initialState, recordingAnnouncement, reduce, voiceOccupants } from "../state/store";
 import { AccountDialog } from "./AccountDialog";
@@ -84,6 +85,8 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
       gateway.stop();
     };
   }, [gateway, rest]);
+
+  useDesktopWorkspace(state.unread, state.notifications.unread, useCallback(() => gateway.reconnect(), [gateway]));
 
   useEffect(() => {
     if (state.status === "signed_out") onSignOut();
@@ -171,6 +174,7 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
     const { mode, pttKey } = voiceSettings.get();
     return mode === "ptt" ? pttKey : null;
   }), []);
+  useDesktopPushToTalk(pushToTalk, voiceSettings);
   useShortcuts({ call, onHelp: () => setHelpOpen(true), onNextChannel: () => step(1), onPreviousChannel: () => step(-1) });
 
   return (
