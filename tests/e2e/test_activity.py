@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Download, Page, Route, expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_webclient import eventually, receiving_video
-from tests.support.browser import Person
+from tests.support.browser import Person, start_group_with
 from tests.support.server import RunningServer
 
 CSV_HEADER = ["call_id", "channel", "started_at", "ended_at", "duration_s", "participants", "p2p_seconds", "sfu_seconds",
@@ -50,13 +50,7 @@ async def _charts(page: Page) -> dict[str, Any]:
 
 async def test_a_real_call_shows_on_the_activity_page_in_charts_and_exports(browser: Browser, server: RunningServer) -> None:
     alice, bob = [await Person.open(browser, server.url, n) for n in ("alice", "bob")]
-    await alice.sign_up()
-    await alice.create_group("Book club")
-    link = await alice.invite_link()
-    await bob.sign_up()
-    await bob.page.goto(link)
-    await bob.page.get_by_role("button", name="Join the group").click()
-    await expect(bob.page.get_by_role("heading", name="Book club")).to_be_visible()
+    await start_group_with(alice, bob, "Book club")
     await alice.open_channel("Text channel general")
     await alice.send("see you at the call")
 

@@ -10,19 +10,13 @@ import re
 from playwright.async_api import Browser, expect
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.support.browser import Person
+from tests.support.browser import Person, start_group_with
 from tests.support.server import RunningServer
 
 
 async def test_a_mention_and_a_call_notice_reach_the_other_browser(browser: Browser, server: RunningServer) -> None:
     alice, bob = [await Person.open(browser, server.url, n) for n in ("alice", "bob")]
-    await alice.sign_up()
-    await alice.create_group("Notify team")
-    link = await alice.invite_link()
-    await bob.sign_up()
-    await bob.page.goto(link)
-    await bob.page.get_by_role("button", name="Join the group").click()
-    await expect(bob.page.get_by_role("heading", name="Notify team")).to_be_visible()
+    await start_group_with(alice, bob, "Notify team")
     # Bob looks elsewhere: the mention is not on his screen.
     await bob.open_channel("Voice channel General")
     bell = bob.page.get_by_test_id("notification-bell")
@@ -98,13 +92,7 @@ async def test_a_hidden_tab_gets_a_desktop_notification_unless_do_not_disturb(br
     context = await browser.new_context(base_url=server.url, permissions=["notifications"])
     await context.add_init_script(HIDDEN_TAB)
     bob = Person(await context.new_page(), server.url, "bob")
-    await alice.sign_up()
-    await alice.create_group("Desk team")
-    link = await alice.invite_link()
-    await bob.sign_up()
-    await bob.page.goto(link)
-    await bob.page.get_by_role("button", name="Join the group").click()
-    await expect(bob.page.get_by_role("heading", name="Desk team")).to_be_visible()
+    await start_group_with(alice, bob, "Desk team")
     assert await bob.page.evaluate("Notification.permission") == "granted"
 
     await alice.open_channel("Text channel general")

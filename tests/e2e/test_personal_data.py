@@ -12,7 +12,7 @@ import jsonschema
 from playwright.async_api import Browser, expect
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.support.browser import Person
+from tests.support.browser import Person, start_group_with
 from tests.support.server import RunningServer
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "generated" / "me_export.schema.json").read_text())
@@ -21,13 +21,7 @@ SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "generate
 async def test_a_person_downloads_their_data_then_deletes_the_account_handing_over_their_group(
         browser: Browser, server: RunningServer) -> None:
     alice, bob = [await Person.open(browser, server.url, n) for n in ("alice", "bob")]
-    await alice.sign_up()
-    await alice.create_group("Book club")
-    link = await alice.invite_link()
-    await bob.sign_up()
-    await bob.page.goto(link)
-    await bob.page.get_by_role("button", name="Join the group").click()
-    await expect(bob.page.get_by_role("heading", name="Book club")).to_be_visible()
+    await start_group_with(alice, bob, "Book club")
     for person in (alice, bob):
         await person.open_channel("Text channel general")
     await alice.send("chapter three was the best")

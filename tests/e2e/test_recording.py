@@ -7,19 +7,13 @@ from playwright.async_api import Browser, expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_webclient import eventually, receiving_video
-from tests.support.browser import Person
+from tests.support.browser import Person, start_group_with
 from tests.support.server import RunningServer
 
 
 async def test_a_moderator_records_a_call_and_it_plays_from_the_archive(browser: Browser, server: RunningServer) -> None:
     alice, bob = [await Person.open(browser, server.url, n) for n in ("alice", "bob")]
-    await alice.sign_up()
-    await alice.create_group("Study group")
-    link = await alice.invite_link()
-    await bob.sign_up()
-    await bob.page.goto(link)
-    await bob.page.get_by_role("button", name="Join the group").click()
-    await expect(bob.page.get_by_role("heading", name="Study group")).to_be_visible()
+    await start_group_with(alice, bob, "Study group")
     await alice.join_call()
     await bob.join_call()
     for person in (alice, bob):

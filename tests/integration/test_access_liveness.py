@@ -126,14 +126,6 @@ def test_every_signaling_request_is_a_surface_of_the_matrix() -> None:
 # --- the surfaces -------------------------------------------------------------------------------
 
 
-async def _closed_code(ws: WsClient, timeout: float) -> int | None:
-    try:
-        await asyncio.wait_for(ws.conn.wait_closed(), timeout)
-    except TimeoutError:
-        return None
-    return ws.conn.close_code
-
-
 async def check_rest(scene: Scene, expected: str) -> None:
     if scene.change in SIGN_IN_CHANGES:
         response = scene.victim_api.get("/api/me")
@@ -151,7 +143,7 @@ async def check_rest(scene: Scene, expected: str) -> None:
 async def check_socket(scene: Scene, expected: str) -> None:
     victim = scene.victim
     if scene.change in SIGN_IN_CHANGES:
-        assert await _closed_code(victim, WITHIN_S) == 4004
+        assert await victim.closed_code(WITHIN_S) == 4004
         return
     if scene.change in ("role_down", "override_off", "channel_deleted"):
         await victim.seen("channel_removed", since=scene.mark, timeout=WITHIN_S, channel_id=scene.voice_channel_id)
@@ -171,7 +163,7 @@ async def check_socket(scene: Scene, expected: str) -> None:
 async def check_presence(scene: Scene, expected: str) -> None:
     victim = scene.victim
     if scene.change in SIGN_IN_CHANGES:
-        assert await _closed_code(victim, WITHIN_S) == 4004  # no socket, no presence
+        assert await victim.closed_code(WITHIN_S) == 4004  # no socket, no presence
         return
     text = f"busy {time.monotonic()}"
     await scene.ws["peer"].ok("set_presence", status="dnd", status_text=text)
@@ -193,7 +185,7 @@ async def check_call_request(scene: Scene, expected: str, request: str) -> None:
     """The victim's requests to the call it was in are refused (or, muted, its mic is held)."""
     victim = scene.victim
     if scene.change in SIGN_IN_CHANGES:
-        assert await _closed_code(victim, WITHIN_S) == 4004
+        assert await victim.closed_code(WITHIN_S) == 4004
         return
     deadline = time.monotonic() + WITHIN_S
     while True:
@@ -330,7 +322,7 @@ async def test_the_socket_closes_when_its_token_expires_unless_it_reauthenticate
         await asyncio.sleep(1.5)
         fresh = Api(node.url).post("/api/auth/refresh", {"refresh_token": user.tokens["refresh_token"]}).json()
         assert (await renewed.ok("authenticate", token=fresh["access_token"]))["expires_at"] > time.time() + 2
-        assert await _closed_code(lapsing, 3) == 4003
+        assert await lapsing.closed_code(3) == 4003
         assert lapsing.conn.close_reason == "token_expired"
         await renewed.ok("ping")
         other = register_user(Api(node.url))

@@ -36,14 +36,6 @@ def _error(response: Any) -> tuple[int, str]:
     return response.status_code, response.json()["error"]["code"]
 
 
-async def _closed_code(ws: WsClient, timeout: float) -> int | None:
-    try:
-        await asyncio.wait_for(ws.conn.wait_closed(), timeout)
-    except TimeoutError:
-        return None
-    return ws.conn.close_code
-
-
 async def _say(ws: WsClient, channel_id: str, body: str) -> dict[str, Any]:
     data = await ws.ok("send_message", channel_id=channel_id, client_id=unique_name("c"), body=body)
     message: dict[str, Any] = data["message"]
@@ -212,8 +204,8 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
         assert deleted.status_code == 204, deleted.text
 
         # Every socket of every sign-in closes as revoked; the call goes on without the leaver.
-        codes = await asyncio.gather(_closed_code(sockets["leaver"], CLOSE_WITHIN_S),
-                                     _closed_code(sockets["leaver_elsewhere"], CLOSE_WITHIN_S))
+        codes = await asyncio.gather(sockets["leaver"].closed_code(CLOSE_WITHIN_S),
+                                     sockets["leaver_elsewhere"].closed_code(CLOSE_WITHIN_S))
         assert codes == [4004, 4004]
         state = await sockets["heir"].seen("call_state", since=mark, timeout=CLOSE_WITHIN_S, channel_id=voice)
         assert [p["user_id"] for p in state["participants"]] == [heir.id]

@@ -54,6 +54,11 @@ class Person:
         await page.get_by_role("button", name="Back").click()
         return url
 
+    async def join_group(self, link: str, group_name: str) -> None:
+        await self.page.goto(link)
+        await self.page.get_by_role("button", name="Join the group").click()
+        await expect(self.page.get_by_role("heading", name=group_name)).to_be_visible()
+
     async def open_channel(self, label: str) -> None:
         await self.page.get_by_role("button", name=label).first.click()
 
@@ -87,3 +92,12 @@ class Person:
     async def screenshot(self, folder: Path, name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         await self.page.screenshot(path=str(folder / f"{name}.png"))
+
+
+async def start_group_with(owner: Person, joiner: Person, group_name: str) -> None:
+    """Both sign up; the owner creates the group and the joiner comes in through its invite link."""
+    await owner.sign_up()
+    await owner.create_group(group_name)
+    link = await owner.invite_link()
+    await joiner.sign_up()
+    await joiner.join_group(link, group_name)

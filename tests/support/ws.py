@@ -127,6 +127,14 @@ class WsClient:
             return
         raise AssertionError(f"unexpected push: {frame}")
 
+    async def closed_code(self, timeout: float) -> int | None:
+        """The code the server closed this socket with, or None if it is still open after `timeout`."""
+        try:
+            await asyncio.wait_for(self.conn.wait_closed(), timeout)
+        except TimeoutError:
+            return None
+        return self.conn.close_code
+
     async def close(self) -> None:
         await self.conn.close()
         if self._reader is not None:
