@@ -252,7 +252,7 @@ async def check_notifications(scene: Scene, expected: str) -> None:
     """The mention the victim got before the change is no longer listed (rights are re-checked
     when the list is read), or still is."""
     response = scene.victim_api.get("/api/notifications")
-    if scene.change in ("logout", "refresh_reuse", "password_change"):
+    if scene.change in SIGN_IN_CHANGES:
         assert (response.status_code, response.json()["error"]["code"]) == (401, "session_revoked")
         return
     about_group = [n for n in response.json()["notifications"] if n["group_id"] == scene.group_id]
