@@ -166,3 +166,29 @@ describe("a call's recording", () => {
     expect(gateway.sent("recording_consent")[0]).toMatchObject({ recording_id: "r1", accept: false });
   });
 });
+
+describe("a call on the raw microphone (no voice chain)", () => {
+  it("mutes through the push-to-talk gate: unmuting does not open the mic while the key is up", async () => {
+    const { PushToTalk } = await import("../voice/pushToTalk");
+    const { RawMicGate } = await import("../voice/rawMicGate");
+    const { VoiceSettingsStore } = await import("../voice/settings");
+    const store = new VoiceSettingsStore(null);
+    store.update({ mode: "ptt" });
+    const ptt = new PushToTalk({ set: (callback) => { callback(); return 0; }, clear: () => {} });
+    const mic = fakeTrack("audio");
+    const gateway = fakeGateway({ join_call: () => joined() });
+    const gate = new RawMicGate(mic, store, ptt);
+    const call = new CallSession(gateway, "voice", fakeStream(mic), ["join_call", "speak"], null, gate);
+    await call.join();
+    expect(mic.enabled).toBe(false);
+    expect(call.sending("mic")).toBe(true); // unmuted, only waiting for the key
+    await call.setSending("mic", null);
+    ptt.press();
+    expect(mic.enabled).toBe(false);
+    expect(call.sending("mic")).toBe(false);
+    await call.setSending("mic", mic);
+    expect(mic.enabled).toBe(true);
+    ptt.release();
+    expect(mic.enabled).toBe(false);
+  });
+});

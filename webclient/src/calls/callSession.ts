@@ -13,6 +13,7 @@ import { P2PLink, SOURCES, type PathEvents, type Source } from "./p2p";
 import { renewalDelayMs, waitUntil } from "./retry";
 import { SfuLink } from "./sfu";
 import type { VoicePipeline } from "../voice/pipeline";
+import type { RawMicGate } from "../voice/rawMicGate";
 
 export type CallStatus = "connecting" | "connected" | "reconnecting" | "ended";
 type Path = "p2p" | "sfu";
@@ -72,6 +73,8 @@ export class CallSession {
     permissions: ChannelPermissionName[],
     /** The microphone chain whose output is `local`'s audio track; it ends with the call. */
     readonly voice: VoicePipeline | null = null,
+    /** Without a chain: push-to-talk on the raw microphone; the mute goes through it. */
+    private readonly micGate: RawMicGate | null = null,
   ) {
     this.tracks = {
       mic: local?.getAudioTracks()[0] ?? null,
@@ -175,7 +178,7 @@ export class CallSession {
     this.sfu?.dropProducer({ source });
     const track = this.tracks[source];
     if (source === "mic") {
-      if (track) track.enabled = false;
+      if (track) this.enableMic(track, false);
     } else {
       track?.stop();
       this.tracks[source] = null;
@@ -373,7 +376,11 @@ export class CallSession {
     const blocked = this.blockedReason(source);
     if (track && blocked) throw new Error(blocked);
     if (source === "screen" && this.tracks.screen && this.tracks.screen !== track) this.tracks.screen.stop();
-    if (track) track.enabled = true;
+    if (source === "mic") {
+      if (track) this.micGate?.setTrack(track);
+      const mic = track ?? this.tracks.mic;
+      if (mic) this.enableMic(mic, track !== null);
+    } else if (track) track.enabled = true;
     else if (source !== "screen" && this.tracks[source]) this.tracks[source]!.enabled = false;
     if (source === "screen") this.tracks.screen = track;
     await Promise.all([this.p2p?.replaceTrack(source, track), this.sfu?.setSending(source, track)]);
@@ -382,8 +389,16 @@ export class CallSession {
     this.changed();
   }
 
+  /** Mute and unmute: through the raw microphone's gate when there is one (it may hold the track
+   * off for push-to-talk while unmuted). */
+  private enableMic(track: MediaStreamTrack, on: boolean): void {
+    if (this.micGate) this.micGate.setMuted(!on);
+    else track.enabled = on;
+  }
+
   sending(source: Source): boolean {
     const track = this.tracks[source];
+    if (source === "mic" && this.micGate) return track !== null && track.readyState === "live" && !this.micGate.isMuted;
     return track !== null && track.readyState === "live" && track.enabled;
   }
 
@@ -438,6 +453,7 @@ export class CallSession {
     this.turnTimer = null;
     this.tracks.screen?.stop();
     this.voice?.close();
+    this.micGate?.close();
     for (const off of this.unsubscribe) off();
     this.setStatus("ended");
   }

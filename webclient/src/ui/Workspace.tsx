@@ -127,8 +127,8 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
   const joinCall = useCallback(async (channelId: string, local: MediaStream | null) => {
     if (call) await call.leave();
     const target = stateRef.current.channels[channelId];
-    const { stream, voice } = await processMicrophone(local, voiceSettings, pushToTalk);
-    const session = new CallSession(gateway, channelId, stream, target?.my_permissions ?? [], voice);
+    const { stream, voice, gate } = await processMicrophone(local, voiceSettings, pushToTalk);
+    const session = new CallSession(gateway, channelId, stream, target?.my_permissions ?? [], voice, gate);
     setCall(session);
     try {
       await session.join();

@@ -97,11 +97,19 @@ export function VoiceSettingsPanel({ voice, inCall }: { voice: VoicePipeline | n
         </div>
       ) : (
         <p className="hint">{inCall
-          ? "Voice processing could not start in this browser: your microphone is sent as it is."
+          ? unprocessedHint(settings.mode)
           : "The level meters show once you are in the call with your microphone."}</p>
       )}
     </fieldset>
   );
+}
+
+/** Without the chain (pipeline.ts falls back to the raw microphone, rawMicGate.ts): what still applies. */
+function unprocessedHint(mode: InputMode): string {
+  const lost = "Voice processing could not start in this browser: noise suppression and the voice gate are unavailable.";
+  if (mode === "gate") return `${lost} Your microphone stays off in this mode: choose Always or push-to-talk.`;
+  if (mode === "ptt") return `${lost} Push-to-talk still works.`;
+  return `${lost} Your microphone is sent as it is.`;
 }
 
 function Meter({ label, db }: { label: string; db: number | null }) {
