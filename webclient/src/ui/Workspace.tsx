@@ -174,7 +174,7 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
     const { mode, pttKey } = voiceSettings.get();
     return mode === "ptt" ? pttKey : null;
   }), []);
-  useDesktopPushToTalk(pushToTalk, voiceSettings);
+  useDesktopPushToTalk(pushToTalk, voiceSettings, call !== null && call.status !== "ended");
   useShortcuts({ call, onHelp: () => setHelpOpen(true), onNextChannel: () => step(1), onPreviousChannel: () => step(-1) });
 
   return (
