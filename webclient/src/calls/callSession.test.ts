@@ -178,7 +178,7 @@ describe("a call on the raw microphone (no voice chain)", () => {
     const mic = fakeTrack("audio");
     const gateway = fakeGateway({ join_call: () => joined() });
     const gate = new RawMicGate(mic, store, ptt);
-    const call = new CallSession(gateway, "voice", fakeStream(mic), ["join_call", "speak"], null, gate);
+    const call = new CallSession(gateway, "voice", fakeStream(mic), ["join_call", "speak"], { gate });
     await call.join();
     expect(mic.enabled).toBe(false);
     expect(call.sending("mic")).toBe(true); // unmuted, only waiting for the key
@@ -190,5 +190,15 @@ describe("a call on the raw microphone (no voice chain)", () => {
     expect(mic.enabled).toBe(true);
     ptt.release();
     expect(mic.enabled).toBe(false);
+  });
+
+  it("lets go of push-to-talk when the call ends (a shortcut held through the hang-up)", async () => {
+    const { PushToTalk } = await import("../voice/pushToTalk");
+    const ptt = new PushToTalk();
+    const call = new CallSession(fakeGateway({ join_call: () => joined() }), "voice", null, ["join_call"], { pushToTalk: ptt });
+    await call.join();
+    ptt.press();
+    await call.leave();
+    expect(ptt.isTalking).toBe(false);
   });
 });

@@ -28,6 +28,13 @@ const NOT_ALLOWED: Record<Source, string> = {
   camera: "You may not use your camera in this channel.",
   screen: "You may not share your screen in this channel.",
 };
+/** What processes and gates the microphone a call sends (pipeline.ts processMicrophone). */
+export interface MicChain {
+  voice?: VoicePipeline | null;
+  gate?: RawMicGate | null;
+  pushToTalk?: { releaseAll(): void };
+}
+
 export const MUTED_BY_MODERATOR = "A moderator muted you for this call.";
 
 export interface RemoteParticipant {
@@ -58,6 +65,12 @@ export class CallSession {
   private streams: Record<Path, Map<string, Partial<Record<Source, MediaStream>>>> = { p2p: new Map(), sfu: new Map() };
   private qualities = new Map<string, Quality>();
   private levels = new Map<string, number>();
+  /** The microphone chain whose output is `local`'s audio track; it ends with the call. */
+  readonly voice: VoicePipeline | null;
+  /** Without a chain: push-to-talk on the raw microphone; the mute goes through it. */
+  private readonly micGate: RawMicGate | null;
+  /** Let go when the call ends: a shortcut held through the hang-up must not talk in the next call. */
+  private readonly pushToTalk: { releaseAll(): void } | null;
   private listeners = new Set<() => void>();
   private joinedListeners = new Set<(joined: CallJoined) => void>();
   private unsubscribe: (() => void)[] = [];
@@ -71,11 +84,11 @@ export class CallSession {
     readonly channelId: string,
     local: MediaStream | null,
     permissions: ChannelPermissionName[],
-    /** The microphone chain whose output is `local`'s audio track; it ends with the call. */
-    readonly voice: VoicePipeline | null = null,
-    /** Without a chain: push-to-talk on the raw microphone; the mute goes through it. */
-    private readonly micGate: RawMicGate | null = null,
+    mic: MicChain = {},
   ) {
+    this.voice = mic.voice ?? null;
+    this.micGate = mic.gate ?? null;
+    this.pushToTalk = mic.pushToTalk ?? null;
     this.tracks = {
       mic: local?.getAudioTracks()[0] ?? null,
       camera: local?.getVideoTracks()[0] ?? null,
@@ -454,6 +467,7 @@ export class CallSession {
     this.tracks.screen?.stop();
     this.voice?.close();
     this.micGate?.close();
+    this.pushToTalk?.releaseAll();
     for (const off of this.unsubscribe) off();
     this.setStatus("ended");
   }

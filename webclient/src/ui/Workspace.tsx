@@ -128,7 +128,7 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
     if (call) await call.leave();
     const target = stateRef.current.channels[channelId];
     const { stream, voice, gate } = await processMicrophone(local, voiceSettings, pushToTalk);
-    const session = new CallSession(gateway, channelId, stream, target?.my_permissions ?? [], voice, gate);
+    const session = new CallSession(gateway, channelId, stream, target?.my_permissions ?? [], { voice, gate, pushToTalk });
     setCall(session);
     try {
       await session.join();
