@@ -202,3 +202,22 @@ describe("a call on the raw microphone (no voice chain)", () => {
     expect(ptt.isTalking).toBe(false);
   });
 });
+
+describe("a call's end", () => {
+  it("stops the microphone and camera it was given when it is left", async () => {
+    const { call, mic, camera } = await inCall();
+    await call.leave();
+    expect(mic.readyState).toBe("ended");
+    expect(camera.readyState).toBe("ended");
+  });
+
+  it("leaves and stops its media when the join fails", async () => {
+    const gateway = fakeGateway({ join_call: () => { throw new Error("channel full"); } });
+    const mic = fakeTrack("audio");
+    const call = new CallSession(gateway, "voice", fakeStream(mic), ["join_call", "speak"]);
+    await expect(call.join()).rejects.toThrow("channel full");
+    expect(call.status).toBe("ended");
+    expect(mic.readyState).toBe("ended");
+    expect(gateway.sent("leave_call")).toHaveLength(1);
+  });
+});

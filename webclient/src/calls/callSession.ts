@@ -136,9 +136,15 @@ export class CallSession {
       if (status === "reconnecting" && this.status !== "ended") this.setStatus("reconnecting");
     }));
     this.unsubscribe.push(this.gateway.onWelcome(() => void this.resume()));
-    this.joined = await this.gateway.request<CallJoined>({ type: "join_call", channel_id: this.channelId });
-    await this.adopt(this.joined);
-    await this.announceMediaState();
+    try {
+      this.joined = await this.gateway.request<CallJoined>({ type: "join_call", channel_id: this.channelId });
+      await this.adopt(this.joined);
+      await this.announceMediaState();
+    } catch (error) {
+      // A failed join ends the call here: the microphone, camera and voice chain stop with it.
+      await this.leave();
+      throw error;
+    }
     this.setStatus("connected");
   }
 
@@ -464,7 +470,8 @@ export class CallSession {
     this.p2p = this.sfu = null;
     if (this.turnTimer) clearTimeout(this.turnTimer);
     this.turnTimer = null;
-    this.tracks.screen?.stop();
+    // The call owns the tracks it sends: the caller opened them for it and keeps no other use.
+    for (const source of SOURCES) this.tracks[source]?.stop();
     this.voice?.close();
     this.micGate?.close();
     this.pushToTalk?.releaseAll();

@@ -86,6 +86,11 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
     };
   }, [gateway, rest]);
 
+  // Signed out or the account deleted: the call (and its microphone) ends with the workspace.
+  const callRef = useRef(call);
+  callRef.current = call;
+  useEffect(() => () => void callRef.current?.leave(), []);
+
   useDesktopWorkspace(state.unread, state.notifications.unread, useCallback(() => gateway.reconnect(), [gateway]));
 
   useEffect(() => {
@@ -133,6 +138,8 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
     try {
       await session.join();
     } catch (error) {
+      // The session has left and stopped its media; off the screen, so CallView shows the error.
+      setCall(null);
       reportJoinError(gateway, channelId, session.joined?.call_id ?? null, error);
       throw error;
     }
