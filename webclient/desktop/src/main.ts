@@ -13,6 +13,7 @@ import { deepLinkFromArgv, deepLinkPath, PROTOCOL } from "./deepLink.js";
 import type { Events, Invokes, Sends } from "./ipc.js";
 import { navigationDestination, newWindowDestination } from "./originPolicy.js";
 import { allowPermission } from "./permissions.js";
+import { globalShortcutAllowed } from "./accelerator.js";
 import { PushToTalk, type PttMode } from "./pushToTalk.js";
 import { addServer, removeServer, selectServer, ServerUrlError } from "./servers.js";
 import { loadSettings, saveSettings, type Settings } from "./settings.js";
@@ -99,7 +100,8 @@ function start(): void {
   tray = new Tray(trayIcon());
   tray.on("click", showMain);
   refreshTray();
-  applyPushToTalkKey(settings.pushToTalk.accelerator);
+  // No global shortcut at start: the page registers it while it is in a call.
+  ptt.setMode(settings.pushToTalk.mode);
   if (settings.current) openServer(settings.current);
   else showServers();
   app.on("activate", () => { // macOS: the dock icon clicked, maybe with no window left
@@ -310,11 +312,13 @@ function registerIpc(): void {
 const ptt = new PushToTalk("hold", (pressed) => sendToPage("ptt:pressed", pressed));
 let pttKey: string | null = null;
 
-/** Registers `accelerator` as the global shortcut (null: none). False when the OS or another
- * app holds it, or it is not a valid accelerator; the previous one is then kept. */
+/** Registers `accelerator` as the global shortcut (null: none). False when the policy
+ * (accelerator.ts), the OS or another app refuses it, or it is not a valid accelerator; the
+ * previous one is then kept. */
 function applyPushToTalkKey(accelerator: string | null): boolean {
   ptt.setMode(settings.pushToTalk.mode);
   if (accelerator === pttKey) return true;
+  if (accelerator !== null && !globalShortcutAllowed(accelerator)) return false;
   let registered = accelerator === null;
   if (accelerator !== null) {
     try {

@@ -5,7 +5,10 @@ const SERVER = "https://chat.example.org";
 const ask = (over: Partial<Parameters<typeof allowPermission>[0]>) => ({ permission: "media", origin: `${SERVER}/`, isMainFrame: true, ...over });
 
 describe("permissions", () => {
-  it("grants camera, microphone and screen capture to the server's main frame", () => {
+  it("grants camera, microphone, screen capture and clipboard writes to the server's main frame", () => {
+    expect(allowPermission(ask({ permission: "clipboard-sanitized-write" }), SERVER)).toBe(true);
+    expect(allowPermission(ask({ permission: "clipboard-sanitized-write", isMainFrame: false }), SERVER)).toBe(false);
+    expect(allowPermission(ask({ permission: "clipboard-sanitized-write", origin: "https://evil.example.org/" }), SERVER)).toBe(false);
     expect(allowPermission(ask({ mediaTypes: ["audio", "video"] }), SERVER)).toBe(true);
     expect(allowPermission(ask({ permission: "display-capture" }), SERVER)).toBe(true);
     expect(allowPermission(ask({ origin: SERVER }), SERVER)).toBe(true);

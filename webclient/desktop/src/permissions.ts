@@ -1,6 +1,7 @@
-// Which web permissions the server's page gets: the camera and microphone ("media") and screen
-// capture ("display-capture"), from the chosen server's origin only. Everything else is refused,
-// including notifications (the app shows them itself, through the bridge).
+// Which web permissions the server's page gets: the camera and microphone ("media"), screen
+// capture ("display-capture") and writing to the clipboard ("clipboard-sanitized-write", the
+// invite link's Copy button), from the chosen server's origin only. Everything else is refused,
+// including notifications (the app shows them itself, through the bridge) and clipboard reads.
 
 export interface PermissionAsk {
   permission: string;
@@ -11,7 +12,7 @@ export interface PermissionAsk {
   mediaTypes?: readonly string[];
 }
 
-const GRANTED = new Set(["media", "display-capture"]);
+const GRANTED = new Set(["media", "display-capture", "clipboard-sanitized-write"]);
 const MEDIA_TYPES = new Set(["audio", "video"]);
 
 function originOf(url: string): string | null {

@@ -34,11 +34,21 @@ describe("settings file", () => {
       current: "https://not-listed.example.org",
       window: { x: 1, y: "2", width: 3, height: 4 },
       pushToTalk: { accelerator: 42, mode: "sideways" },
-    });
+    }, "linux");
     expect(parsed).toEqual({
       servers: [{ origin: "https://a.example.org", name: "a.example.org" }], current: null, window: null,
       pushToTalk: { accelerator: null, mode: "hold" },
     });
     expect(parseSettings([1, 2])).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it("defaults push-to-talk to toggle on macOS (no auto-repeat there) and hold elsewhere; a choice stays", () => {
+    expect(parseSettings({}, "darwin").pushToTalk.mode).toBe("toggle");
+    expect(parseSettings(null, "darwin").pushToTalk.mode).toBe("toggle");
+    expect(parseSettings({ pushToTalk: { mode: "sideways" } }, "darwin").pushToTalk.mode).toBe("toggle");
+    expect(parseSettings({ pushToTalk: { mode: "hold" } }, "darwin").pushToTalk.mode).toBe("hold");
+    expect(parseSettings({}, "linux").pushToTalk.mode).toBe("hold");
+    expect(parseSettings({}, "win32").pushToTalk.mode).toBe("hold");
+    expect(parseSettings({ pushToTalk: { mode: "toggle" } }, "win32").pushToTalk.mode).toBe("toggle");
   });
 });

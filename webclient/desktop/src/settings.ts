@@ -16,9 +16,18 @@ export interface Settings {
   pushToTalk: { accelerator: string | null; mode: PttMode };
 }
 
-export const DEFAULT_SETTINGS: Settings = {
-  servers: [], current: null, window: null, pushToTalk: { accelerator: null, mode: "hold" },
-};
+/** "toggle" on macOS: its global shortcuts do not auto-repeat while held, so "hold" (which
+ * infers the release from the repeats, pushToTalk.ts) would cut off after a moment there. */
+export function defaultPttMode(platform: NodeJS.Platform): PttMode {
+  return platform === "darwin" ? "toggle" : "hold";
+}
+
+export function defaultSettings(platform: NodeJS.Platform): Settings {
+  return { servers: [], current: null, window: null, pushToTalk: { accelerator: null, mode: defaultPttMode(platform) } };
+}
+
+/** This machine's defaults. */
+export const DEFAULT_SETTINGS: Settings = defaultSettings(process.platform);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
@@ -39,8 +48,8 @@ function parseWindow(raw: unknown): WindowState | null {
 }
 
 /** Settings from the file's parsed JSON; what cannot be read falls back to the defaults. */
-export function parseSettings(raw: unknown): Settings {
-  if (!isRecord(raw)) return structuredClone(DEFAULT_SETTINGS);
+export function parseSettings(raw: unknown, platform: NodeJS.Platform = process.platform): Settings {
+  if (!isRecord(raw)) return defaultSettings(platform);
   const servers: Server[] = [];
   for (const server of Array.isArray(raw.servers) ? raw.servers.map(parseServer) : []) {
     if (server && !servers.some((s) => s.origin === server.origin)) servers.push(server);
@@ -53,7 +62,7 @@ export function parseSettings(raw: unknown): Settings {
     window: parseWindow(raw.window),
     pushToTalk: {
       accelerator: typeof ptt.accelerator === "string" && ptt.accelerator ? ptt.accelerator : null,
-      mode: ptt.mode === "toggle" ? "toggle" : "hold",
+      mode: ptt.mode === "toggle" || ptt.mode === "hold" ? ptt.mode : defaultPttMode(platform),
     },
   };
 }

@@ -166,3 +166,58 @@ describe("a call's recording", () => {
     expect(gateway.sent("recording_consent")[0]).toMatchObject({ recording_id: "r1", accept: false });
   });
 });
+
+describe("a call on the raw microphone (no voice chain)", () => {
+  it("mutes through the push-to-talk gate: unmuting does not open the mic while the key is up", async () => {
+    const { PushToTalk } = await import("../voice/pushToTalk");
+    const { RawMicGate } = await import("../voice/rawMicGate");
+    const { VoiceSettingsStore } = await import("../voice/settings");
+    const store = new VoiceSettingsStore(null);
+    store.update({ mode: "ptt" });
+    const ptt = new PushToTalk({ set: (callback) => { callback(); return 0; }, clear: () => {} });
+    const mic = fakeTrack("audio");
+    const gateway = fakeGateway({ join_call: () => joined() });
+    const gate = new RawMicGate(mic, store, ptt);
+    const call = new CallSession(gateway, "voice", fakeStream(mic), ["join_call", "speak"], { gate });
+    await call.join();
+    expect(mic.enabled).toBe(false);
+    expect(call.sending("mic")).toBe(true); // unmuted, only waiting for the key
+    await call.setSending("mic", null);
+    ptt.press();
+    expect(mic.enabled).toBe(false);
+    expect(call.sending("mic")).toBe(false);
+    await call.setSending("mic", mic);
+    expect(mic.enabled).toBe(true);
+    ptt.release();
+    expect(mic.enabled).toBe(false);
+  });
+
+  it("lets go of push-to-talk when the call ends (a shortcut held through the hang-up)", async () => {
+    const { PushToTalk } = await import("../voice/pushToTalk");
+    const ptt = new PushToTalk();
+    const call = new CallSession(fakeGateway({ join_call: () => joined() }), "voice", null, ["join_call"], { pushToTalk: ptt });
+    await call.join();
+    ptt.press();
+    await call.leave();
+    expect(ptt.isTalking).toBe(false);
+  });
+});
+
+describe("a call's end", () => {
+  it("stops the microphone and camera it was given when it is left", async () => {
+    const { call, mic, camera } = await inCall();
+    await call.leave();
+    expect(mic.readyState).toBe("ended");
+    expect(camera.readyState).toBe("ended");
+  });
+
+  it("leaves and stops its media when the join fails", async () => {
+    const gateway = fakeGateway({ join_call: () => { throw new Error("channel full"); } });
+    const mic = fakeTrack("audio");
+    const call = new CallSession(gateway, "voice", fakeStream(mic), ["join_call", "speak"]);
+    await expect(call.join()).rejects.toThrow("channel full");
+    expect(call.status).toBe("ended");
+    expect(mic.readyState).toBe("ended");
+    expect(gateway.sent("leave_call")).toHaveLength(1);
+  });
+});

@@ -13,6 +13,7 @@ import { P2PLink, SOURCES, type PathEvents, type Source } from "./p2p";
 import { renewalDelayMs, waitUntil } from "./retry";
 import { SfuLink } from "./sfu";
 import type { VoicePipeline } from "../voice/pipeline";
+import type { RawMicGate } from "../voice/rawMicGate";
 
 export type CallStatus = "connecting" | "connected" | "reconnecting" | "ended";
 type Path = "p2p" | "sfu";
@@ -27,6 +28,13 @@ const NOT_ALLOWED: Record<Source, string> = {
   camera: "You may not use your camera in this channel.",
   screen: "You may not share your screen in this channel.",
 };
+/** What processes and gates the microphone a call sends (pipeline.ts processMicrophone). */
+export interface MicChain {
+  voice?: VoicePipeline | null;
+  gate?: RawMicGate | null;
+  pushToTalk?: { releaseAll(): void };
+}
+
 export const MUTED_BY_MODERATOR = "A moderator muted you for this call.";
 
 export interface RemoteParticipant {
@@ -57,6 +65,12 @@ export class CallSession {
   private streams: Record<Path, Map<string, Partial<Record<Source, MediaStream>>>> = { p2p: new Map(), sfu: new Map() };
   private qualities = new Map<string, Quality>();
   private levels = new Map<string, number>();
+  /** The microphone chain whose output is `local`'s audio track; it ends with the call. */
+  readonly voice: VoicePipeline | null;
+  /** Without a chain: push-to-talk on the raw microphone; the mute goes through it. */
+  private readonly micGate: RawMicGate | null;
+  /** Let go when the call ends: a shortcut held through the hang-up must not talk in the next call. */
+  private readonly pushToTalk: { releaseAll(): void } | null;
   private listeners = new Set<() => void>();
   private joinedListeners = new Set<(joined: CallJoined) => void>();
   private unsubscribe: (() => void)[] = [];
@@ -70,9 +84,11 @@ export class CallSession {
     readonly channelId: string,
     local: MediaStream | null,
     permissions: ChannelPermissionName[],
-    /** The microphone chain whose output is `local`'s audio track; it ends with the call. */
-    readonly voice: VoicePipeline | null = null,
+    mic: MicChain = {},
   ) {
+    this.voice = mic.voice ?? null;
+    this.micGate = mic.gate ?? null;
+    this.pushToTalk = mic.pushToTalk ?? null;
     this.tracks = {
       mic: local?.getAudioTracks()[0] ?? null,
       camera: local?.getVideoTracks()[0] ?? null,
@@ -120,9 +136,15 @@ export class CallSession {
       if (status === "reconnecting" && this.status !== "ended") this.setStatus("reconnecting");
     }));
     this.unsubscribe.push(this.gateway.onWelcome(() => void this.resume()));
-    this.joined = await this.gateway.request<CallJoined>({ type: "join_call", channel_id: this.channelId });
-    await this.adopt(this.joined);
-    await this.announceMediaState();
+    try {
+      this.joined = await this.gateway.request<CallJoined>({ type: "join_call", channel_id: this.channelId });
+      await this.adopt(this.joined);
+      await this.announceMediaState();
+    } catch (error) {
+      // A failed join ends the call here: the microphone, camera and voice chain stop with it.
+      await this.leave();
+      throw error;
+    }
     this.setStatus("connected");
   }
 
@@ -175,7 +197,7 @@ export class CallSession {
     this.sfu?.dropProducer({ source });
     const track = this.tracks[source];
     if (source === "mic") {
-      if (track) track.enabled = false;
+      if (track) this.enableMic(track, false);
     } else {
       track?.stop();
       this.tracks[source] = null;
@@ -373,7 +395,11 @@ export class CallSession {
     const blocked = this.blockedReason(source);
     if (track && blocked) throw new Error(blocked);
     if (source === "screen" && this.tracks.screen && this.tracks.screen !== track) this.tracks.screen.stop();
-    if (track) track.enabled = true;
+    if (source === "mic") {
+      if (track) this.micGate?.setTrack(track);
+      const mic = track ?? this.tracks.mic;
+      if (mic) this.enableMic(mic, track !== null);
+    } else if (track) track.enabled = true;
     else if (source !== "screen" && this.tracks[source]) this.tracks[source]!.enabled = false;
     if (source === "screen") this.tracks.screen = track;
     await Promise.all([this.p2p?.replaceTrack(source, track), this.sfu?.setSending(source, track)]);
@@ -382,8 +408,16 @@ export class CallSession {
     this.changed();
   }
 
+  /** Mute and unmute: through the raw microphone's gate when there is one (it may hold the track
+   * off for push-to-talk while unmuted). */
+  private enableMic(track: MediaStreamTrack, on: boolean): void {
+    if (this.micGate) this.micGate.setMuted(!on);
+    else track.enabled = on;
+  }
+
   sending(source: Source): boolean {
     const track = this.tracks[source];
+    if (source === "mic" && this.micGate) return track !== null && track.readyState === "live" && !this.micGate.isMuted;
     return track !== null && track.readyState === "live" && track.enabled;
   }
 
@@ -436,8 +470,11 @@ export class CallSession {
     this.p2p = this.sfu = null;
     if (this.turnTimer) clearTimeout(this.turnTimer);
     this.turnTimer = null;
-    this.tracks.screen?.stop();
+    // The call owns the tracks it sends: the caller opened them for it and keeps no other use.
+    for (const source of SOURCES) this.tracks[source]?.stop();
     this.voice?.close();
+    this.micGate?.close();
+    this.pushToTalk?.releaseAll();
     for (const off of this.unsubscribe) off();
     this.setStatus("ended");
   }

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { DesktopSource } from "./bridge";
-import { moveSelection, openPicker, switchTab, systemAudioAvailable } from "./pickerModel";
+import { answerCapture, moveSelection, openPicker, switchTab, systemAudioAvailable } from "./pickerModel";
 
 const source = (id: string, kind: DesktopSource["kind"]): DesktopSource => ({ id, name: id, kind, thumbnailDataUrl: "data:,", appIconDataUrl: null });
 const SOURCES = [source("screen:0", "screen"), source("screen:1", "screen"), ...[1, 2, 3, 4, 5].map((n) => source(`window:${n}`, "window"))];
@@ -35,5 +35,21 @@ describe("picker model", () => {
     expect(systemAudioAvailable({ platform: "win32" })).toBe(true);
     expect(systemAudioAvailable({ platform: "darwin" })).toBe(false);
     expect(systemAudioAvailable({ platform: "linux" })).toBe(false);
+  });
+});
+
+describe("answering the app's capture request", () => {
+  it("closes the picker even when the app refuses the choice, and says why in the console", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    let closed = 0;
+    const asked: unknown[] = [];
+    const refusing = { chooseCaptureSource: (id: string | null, audio: boolean) => { asked.push([id, audio]); return Promise.reject(new Error("gone")); } };
+    await expect(answerCapture(refusing, "window:1", false, () => closed++)).resolves.toBeUndefined();
+    expect(closed).toBe(1);
+    expect(asked).toEqual([["window:1", false]]);
+    expect(error).toHaveBeenCalledOnce();
+    error.mockRestore();
+    await answerCapture({ chooseCaptureSource: async () => {} }, null, false, () => closed++);
+    expect(closed).toBe(2);
   });
 });

@@ -46,3 +46,16 @@ export function moveSelection(picker: Picker, sources: readonly DesktopSource[],
 
 /** Electron shares system audio with a screen on Windows only (Streams.audio = "loopback"). */
 export const systemAudioAvailable = (bridge: Pick<DesktopBridge, "platform">) => bridge.platform === "win32";
+
+/** Hands the choice (null: cancel) to the app. The dialog closes whatever the answer: a refused
+ * choice (the source went away, the request timed out) must not leave a picker on screen that
+ * nothing waits for any more; the page's getDisplayMedia rejects with its own error. */
+export async function answerCapture(bridge: Pick<DesktopBridge, "chooseCaptureSource">, id: string | null, withAudio: boolean,
+  close: () => void): Promise<void> {
+  close();
+  try {
+    await bridge.chooseCaptureSource(id, withAudio);
+  } catch (error) {
+    console.error("the screen choice was not taken", error);
+  }
+}

@@ -8,7 +8,8 @@ export type ChartKind = "bar" | "line" | "doughnut";
 
 export interface SeriesSpec {
   label: string;
-  data: number[];
+  /** null: not measured (a gap in the chart, "—" in the table), never a made-up 0. */
+  data: (number | null)[];
   /** A line drawn over bars (calls and minutes in one chart). */
   kind?: "line";
   /** Which value axis: "y" (left, default) or "y2" (right, another unit). */
@@ -34,13 +35,17 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 function tableOf(labelColumn: string, labels: string[], series: SeriesSpec[]): ChartSpec["table"] {
   return {
     columns: [labelColumn, ...series.map((s) => s.label)],
-    rows: labels.map((label, i) => [label, ...series.map((s) => s.data[i])]),
+    rows: labels.map((label, i) => [label, ...series.map((s) => s.data[i] ?? "—")]),
   };
 }
 
 function spec(base: Omit<ChartSpec, "table">, labelColumn: string): ChartSpec {
   return { ...base, table: tableOf(labelColumn, base.labels, base.series) };
 }
+
+/** The server counts days in UTC: said on every per-day chart, so a late-evening call is not
+ * looked for on the wrong local day. */
+const DAY_COLUMN = "Day (UTC)";
 
 export const FAILURE_REASONS: Record<string, string> = {
   ice_failed: "Connection (ICE) failed", permission_denied: "Not allowed", media_denied: "Camera/mic refused",
@@ -51,14 +56,14 @@ export function buildCharts(a: GroupAnalyticsOut): ChartSpec[] {
   const days = a.days.map((d) => d.day);
   const t = a.totals;
   const calls = spec({
-    id: "calls-per-day", title: "Calls and call minutes per day", kind: "bar", labels: days,
+    id: "calls-per-day", title: "Calls and call minutes per day (UTC)", kind: "bar", labels: days,
     series: [
       { label: "Calls", data: a.days.map((d) => d.calls) },
       { label: "Call minutes", data: a.days.map((d) => round1(d.call_minutes)), kind: "line", axis: "y2" },
     ],
     axisTitles: { y: "Calls", y2: "Minutes" },
-    summary: `${plural(t.calls, "call")}, ${round1(t.call_minutes)} call minutes in ${plural(days.length, "day")}.`,
-  }, "Day");
+    summary: `${plural(t.calls, "call")}, ${round1(t.call_minutes)} call minutes in ${plural(days.length, "day")} (UTC days).`,
+  }, DAY_COLUMN);
   const perCall = spec({
     id: "participants-per-call", title: "Participants per call", kind: "bar",
     labels: a.participants_per_call.map((p) => String(p.participants)),
@@ -67,28 +72,28 @@ export function buildCharts(a: GroupAnalyticsOut): ChartSpec[] {
     summary: `On average ${round1(t.participants_avg)} participants per call.`,
   }, "Participants");
   const modes = spec({
-    id: "p2p-vs-sfu", title: "P2P and SFU minutes per day", kind: "bar", labels: days, stacked: true,
+    id: "p2p-vs-sfu", title: "P2P and SFU minutes per day (UTC)", kind: "bar", labels: days, stacked: true,
     series: [
       { label: "P2P minutes", data: a.days.map((d) => round1(d.p2p_minutes)) },
       { label: "SFU minutes", data: a.days.map((d) => round1(d.sfu_minutes)) },
     ],
     axisTitles: { y: "Minutes" },
     summary: `${round1(t.p2p_minutes)} minutes peer-to-peer, ${round1(t.sfu_minutes)} minutes through the SFU.`,
-  }, "Day");
+  }, DAY_COLUMN);
   const turn = spec({
-    id: "turn-share", title: "Calls that needed TURN", kind: "bar", labels: days, stacked: true,
+    id: "turn-share", title: "Calls that needed TURN, per day (UTC)", kind: "bar", labels: days, stacked: true,
     series: [
       { label: "Direct calls", data: a.days.map((d) => d.calls - d.relayed_calls) },
       { label: "Relayed calls (TURN)", data: a.days.map((d) => d.relayed_calls) },
     ],
     axisTitles: { y: "Calls" },
     summary: `${formatShare(t.calls ? t.turn_share : null)} of calls needed a TURN relay.`,
-  }, "Day");
+  }, DAY_COLUMN);
   const network = spec({
     id: "rtt-loss", title: "Round-trip time and packet loss", kind: "bar", labels: ["Average", "95th percentile"],
     series: [
-      { label: "Round-trip time (ms)", data: [t.rtt_avg_ms ?? 0, t.rtt_p95_ms ?? 0].map(Math.round) },
-      { label: "Packet loss (%)", data: [t.loss_avg_pct ?? 0, t.loss_p95_pct ?? 0].map(round1), axis: "y2" },
+      { label: "Round-trip time (ms)", data: [t.rtt_avg_ms, t.rtt_p95_ms].map((v) => (v === null ? null : Math.round(v))) },
+      { label: "Packet loss (%)", data: [t.loss_avg_pct, t.loss_p95_pct].map((v) => (v === null ? null : round1(v))), axis: "y2" },
     ],
     axisTitles: { y: "Milliseconds", y2: "Percent" },
     summary: t.rtt_avg_ms === null && t.loss_avg_pct === null
@@ -107,14 +112,14 @@ export function buildCharts(a: GroupAnalyticsOut): ChartSpec[] {
       : `No graded participations (${q.unknown} without a grade).`,
   }, "Grade");
   const joins = spec({
-    id: "joins-per-day", title: "Joins per day", kind: "bar", labels: days, stacked: true,
+    id: "joins-per-day", title: "Joins per day (UTC)", kind: "bar", labels: days, stacked: true,
     series: [
       { label: "Successful joins", data: a.days.map((d) => d.join_attempts - d.join_failures) },
       { label: "Failed joins", data: a.days.map((d) => d.join_failures) },
     ],
     axisTitles: { y: "Joins" },
     summary: `Join success rate ${formatShare(t.join_success_rate)} (${t.join_successes} of ${plural(t.join_attempts, "attempt")}).`,
-  }, "Day");
+  }, DAY_COLUMN);
   const reasons = spec({
     id: "join-failures", title: "Why joins failed", kind: "bar",
     labels: a.join_failure_reasons.map((r) => FAILURE_REASONS[r.reason] ?? r.reason),

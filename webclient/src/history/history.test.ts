@@ -140,13 +140,14 @@ describe("the analytics charts", () => {
   });
 
   it("says each chart in words and as a table", () => {
-    expect(byId["calls-per-day"].summary).toBe("3 calls, 4 call minutes in 3 days.");
+    expect(byId["calls-per-day"].summary).toBe("3 calls, 4 call minutes in 3 days (UTC days).");
+    for (const id of ["calls-per-day", "p2p-vs-sfu", "turn-share", "joins-per-day"]) expect(byId[id].title, id).toContain("(UTC)");
     expect(byId["turn-share"].summary).toBe("33% of calls needed a TURN relay.");
     expect(byId["joins-per-day"].summary).toBe("Join success rate 86% (6 of 7 attempts).");
     expect(byId.quality.summary).toBe("83% good, 17% fair, 0% poor (of 6 graded participations; 1 without a grade).");
     expect(byId["rtt-loss"].summary).toContain("42 ms on average, 120 ms at the 95th percentile");
     expect(byId["calls-per-day"].table).toEqual({
-      columns: ["Day", "Calls", "Call minutes"],
+      columns: ["Day (UTC)", "Calls", "Call minutes"],
       rows: [["2026-11-01", 2, 3], ["2026-11-02", 0, 0], ["2026-11-03", 1, 1]],
     });
   });
@@ -161,6 +162,10 @@ describe("the analytics charts", () => {
     expect(summaries["turn-share"]).toBe("— of calls needed a TURN relay.");
     expect(summaries["joins-per-day"]).toBe("Join success rate — (0 of 0 attempts).");
     expect(summaries["rtt-loss"]).toBe("No network measurements in this period.");
+    const network = empty.find((c) => c.id === "rtt-loss")!;
+    expect(network.series.map((s) => s.data)).toEqual([[null, null], [null, null]]);
+    expect(network.table.rows).toEqual([["Average", "—", "—"], ["95th percentile", "—", "—"]]);
+
     expect(summaries["join-failures"]).toBe("No failed joins in this period.");
   });
 });

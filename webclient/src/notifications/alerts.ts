@@ -11,9 +11,13 @@ export function desktopPermission(): DesktopPermission {
   return typeof Notification === "undefined" ? "unsupported" : Notification.permission;
 }
 
-/** Offer the "Enable desktop notifications" button while the browser has not been asked yet. */
-export function mayOfferDesktopNotifications(permission: DesktopPermission): boolean {
-  return permission === "default";
+/** What the center says about the browser's notification permission: offer the "Enable desktop
+ * notifications" button while the browser has not been asked, say they are blocked when refused;
+ * nothing in the desktop app, which notifies through the OS (desktop/integration.ts). */
+export function desktopNotificationsPrompt(permission: DesktopPermission, inDesktopApp: boolean): "offer" | "blocked" | null {
+  if (inDesktopApp) return null;
+  if (permission === "default") return "offer";
+  return permission === "denied" ? "blocked" : null;
 }
 
 /** Only for a tab out of sight, with permission, for a notification that alerts (the server sets

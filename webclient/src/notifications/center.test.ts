@@ -1,7 +1,7 @@
 import { describe as group, expect, it } from "vitest";
 import type { Notification, NotificationOut, NotificationPage } from "../api/protocol.gen";
 import { emptyCenter, withPage, withPush, withRead } from "./center";
-import { mayOfferDesktopNotifications, shouldRaiseDesktopAlert } from "./alerts";
+import { desktopNotificationsPrompt, shouldRaiseDesktopAlert } from "./alerts";
 import { isMuted, withChannelMuted } from "./mutes";
 import { describe } from "./wording";
 
@@ -61,9 +61,10 @@ group("desktop alerts", () => {
     expect(shouldRaiseDesktopAlert(push(note("a", 1)), { ...context, myStatus: "invisible" })).toBe(true);
   });
 
-  it("are offered only while the browser has not been asked", () => {
-    expect(["default", "granted", "denied", "unsupported"].map((p) => mayOfferDesktopNotifications(p as "default")))
-      .toEqual([true, false, false, false]);
+  it("are offered only while the browser has not been asked, and never in the desktop app", () => {
+    const permissions = ["default", "granted", "denied", "unsupported"] as const;
+    expect(permissions.map((p) => desktopNotificationsPrompt(p, false))).toEqual(["offer", null, "blocked", null]);
+    expect(permissions.map((p) => desktopNotificationsPrompt(p, true))).toEqual([null, null, null, null]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { neverCached, route, type RequestInfo } from "./cachePolicy";
+import { cachesToDelete, neverCached, route, type RequestInfo } from "./cachePolicy";
 
 const ORIGIN = "http://127.0.0.1:8080";
 const PRECACHED = new Set(["/index.html", "/assets/index-abc.js", "/manifest.webmanifest", "/icons/icon-192.png"]);
@@ -31,7 +31,21 @@ describe("the service worker's cache policy", () => {
     expect(route(request("/index.html", { method: "POST" }), ORIGIN, PRECACHED)).toEqual({ kind: "network" });
     expect(route(request("/icons/icon-192.png", { ranged: true }), ORIGIN, PRECACHED)).toEqual({ kind: "network" });
     expect(route(request("/clip.mp4", { destination: "video", mode: "navigate" }), ORIGIN, PRECACHED)).toEqual({ kind: "network" });
-    expect(route(request("/assets/old-123.js", { destination: "script" }), ORIGIN, PRECACHED)).toEqual({ kind: "network" });
+    expect(route(request("/assets/old-123.js", { method: "POST" }), ORIGIN, PRECACHED)).toEqual({ kind: "network" });
+    expect(route(request("/old-icon.png"), ORIGIN, PRECACHED)).toEqual({ kind: "network" });
+  });
+
+  it("looks for an earlier build's chunk in the older caches (a tab still runs that build)", () => {
+    expect(route(request("/assets/old-123.js?v=1", { destination: "script" }), ORIGIN, PRECACHED)).toEqual({ kind: "earlier", url: "/assets/old-123.js" });
+  });
+
+  it("keeps the build before the current one (and any newer) when a new worker takes over", () => {
+    const names = ["other-cache", "peershare-shell-a", "peershare-shell-b", "peershare-shell-c", "peershare-shell-d"];
+    expect(cachesToDelete(names, "peershare-shell-c")).toEqual(["peershare-shell-a"]);
+    expect(cachesToDelete(names, "peershare-shell-d")).toEqual(["peershare-shell-a", "peershare-shell-b"]);
+    expect(cachesToDelete(names, "peershare-shell-b")).toEqual([]);
+    expect(cachesToDelete(["peershare-shell-a"], "peershare-shell-a")).toEqual([]);
+    expect(cachesToDelete(names, "peershare-shell-missing")).toEqual([]);
   });
 
   it("tells the live paths apart from look-alikes", () => {

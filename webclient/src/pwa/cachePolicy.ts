@@ -1,5 +1,5 @@
-// What the service worker does with each request. Only the precached app shell is ever answered
-// from the cache; everything live (the API, the signaling socket, metrics, recordings and any
+// What the service worker does with each request. Only the precached app shell (this build's,
+// or an earlier build's hashed files for tabs still running it) is ever answered from the cache; everything live (the API, the signaling socket, metrics, recordings and any
 // other site's files) goes to the network untouched, so a stale or someone else's answer can
 // never be served from here.
 
@@ -15,7 +15,10 @@ export type Route =
   /** A precached file, by its URL. */
   | { kind: "precached"; url: string }
   /** A page of the app (any deep link): the precached index.html. */
-  | { kind: "shell" };
+  | { kind: "shell" }
+  /** A build file this build does not list (a tab still runs the build before, and lazily loads
+   * one of its chunks): from an earlier build's cache when it is there, else the network. */
+  | { kind: "earlier"; url: string };
 
 export interface RequestInfo {
   url: string;
@@ -44,6 +47,8 @@ export function route(request: RequestInfo, origin: string, precached: ReadonlyS
   if (request.ranged || request.destination === "audio" || request.destination === "video") return { kind: "network" };
   if (precached.has(url.pathname)) return { kind: "precached", url: url.pathname };
   if (request.mode === "navigate") return { kind: "shell" };
+  // Vite's hashed build files: a name never means two contents, so an earlier build's is right.
+  if (url.pathname.startsWith("/assets/")) return { kind: "earlier", url: url.pathname };
   return { kind: "network" };
 }
 
@@ -53,6 +58,17 @@ export interface Precache {
   entries: PrecacheEntry[];
 }
 
-/** Each build's files live in a cache of their own; the old one is dropped once a new worker
- * takes over. */
+/** Each build's files live in a cache of their own. */
 export const CACHE_PREFIX = "peershare-shell-";
+
+/** The build caches a worker taking over drops, from `names` (CacheStorage.keys(): in the order
+ * the caches were created) and its own `current`. It keeps its own, the one just before it (tabs
+ * still running that build lazily load its chunks, which the server may no longer have) and any
+ * newer one (a next worker installing meanwhile); older builds go. */
+export function cachesToDelete(names: readonly string[], current: string): string[] {
+  const builds = names.filter((name) => name.startsWith(CACHE_PREFIX));
+  const index = builds.indexOf(current);
+  if (index < 0) return [];
+  const previous = builds.slice(0, index).at(-1);
+  return builds.slice(0, index).filter((name) => name !== previous);
+}

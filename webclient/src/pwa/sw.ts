@@ -1,7 +1,7 @@
 // The service worker, built on its own into /sw.js (tools/serviceWorker.ts writes this build's
 // file list into it): it precaches the app shell, answers pages and the shell's files from that
 // cache so the app opens offline, and leaves everything else to the network (cachePolicy.ts).
-import { CACHE_PREFIX, SHELL_URL, route, type Precache } from "./cachePolicy";
+import { CACHE_PREFIX, SHELL_URL, cachesToDelete, route, type Precache } from "./cachePolicy";
 import { SKIP_WAITING } from "./updates";
 
 declare const __PRECACHE__: Precache;
@@ -34,9 +34,8 @@ const PRECACHED = new Set(precache.entries.map((entry) => entry.url));
 worker.addEventListener("install", (event) => event.waitUntil(fillCache()));
 
 worker.addEventListener("activate", (event) => event.waitUntil((async () => {
-  for (const name of await caches.keys()) {
-    if (name.startsWith(CACHE_PREFIX) && name !== CACHE) await caches.delete(name);
-  }
+  // The build before stays: tabs still running it load its chunks from there.
+  for (const name of cachesToDelete(await caches.keys(), CACHE)) await caches.delete(name);
   // The first worker takes the open page at once; a later one gets here when the user asked for
   // it (Reload) or once no page runs the version before.
   await worker.clients.claim();
@@ -57,9 +56,18 @@ worker.addEventListener("fetch", (event) => {
   event.respondWith(fromCache(decision.kind === "shell" ? SHELL_URL : decision.url, request));
 });
 
+/** From this build's cache, else any build's kept (an earlier build's chunk), else the network. */
 async function fromCache(url: string, request: Request): Promise<Response> {
-  const cached = await (await caches.open(CACHE)).match(url);
+  const cached = await (await caches.open(CACHE)).match(url) ?? await fromBuildCaches(url);
   return cached ?? fetch(request);
+}
+
+async function fromBuildCaches(url: string): Promise<Response | undefined> {
+  for (const name of (await caches.keys()).filter((n) => n.startsWith(CACHE_PREFIX)).reverse()) {
+    const cached = await (await caches.open(name)).match(url);
+    if (cached) return cached;
+  }
+  return undefined;
 }
 
 /** Every file of this build, fetched past the HTTP cache and checked against its revision: a file

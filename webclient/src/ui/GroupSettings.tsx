@@ -5,6 +5,7 @@ import { ApiError, type Rest } from "../api/rest";
 import { outranks } from "../state/store";
 import { Dialog } from "./Dialog";
 import { ChannelIcon } from "./Icons";
+import { copyText } from "./clipboard";
 import { bulkSummary, parseUserIds } from "./memberAdmin";
 import { MuteSettings } from "./Notifications";
 
@@ -105,6 +106,12 @@ function Invites({ rest, group, guard }: { rest: Rest; group: GroupOut; guard: G
   const [expiry, setExpiry] = useState("604800");
   const [maxUses, setMaxUses] = useState("");
   const [copied, setCopied] = useState<string | null>(null);
+  const [copyError, setCopyError] = useState<string | null>(null);
+  const copy = async (code: string, url: string) => {
+    const refused = await copyText(navigator.clipboard, url);
+    setCopied(refused ? null : code);
+    setCopyError(refused);
+  };
   const reload = () => rest.listInvites(group.id).then(setInvites);
   useEffect(() => void reload().catch(() => {}), [group.id]);
   return (
@@ -125,11 +132,12 @@ function Invites({ rest, group, guard }: { rest: Rest; group: GroupOut; guard: G
         <label>Max uses<input type="number" min={1} value={maxUses} placeholder="no limit" onChange={(e) => setMaxUses(e.target.value)} /></label>
         <button type="submit">Create invite link</button>
       </form>
+      {copyError && <p role="alert" className="error">{copyError}</p>}
       <ul className="invites">
         {invites.filter((i) => !i.revoked).map((i) => (
           <li key={i.code}>
             <input readOnly value={i.url} aria-label={`Invite link for ${i.role}s`} data-invite-role={i.role} />
-            <button onClick={() => navigator.clipboard.writeText(i.url).then(() => setCopied(i.code))}>
+            <button onClick={() => void copy(i.code, i.url)}>
               {copied === i.code ? "Copied" : "Copy"}
             </button>
             <span>{i.role} · {i.uses}{i.max_uses ? `/${i.max_uses}` : ""} uses{i.expires_at ? ` · until ${new Date(i.expires_at).toLocaleString()}` : ""}</span>

@@ -3,7 +3,8 @@
 import { useEffect, useState, type Dispatch } from "react";
 import type { ChannelOut, GroupNotificationSettings, NotificationOut } from "../api/protocol.gen";
 import { ApiError, type Rest } from "../api/rest";
-import { desktopPermission, mayOfferDesktopNotifications } from "../notifications/alerts";
+import { desktopPermission, desktopNotificationsPrompt } from "../notifications/alerts";
+import { desktopBridge } from "../desktop/bridge";
 import type { ReadScope } from "../notifications/center";
 import { isMuted, withChannelMuted } from "../notifications/mutes";
 import { namesIn } from "../notifications/useNotifications";
@@ -43,6 +44,7 @@ export function NotificationCenter({ rest, state, dispatch, onClose, onOpen, onJ
 }) {
   const center = state.notifications;
   const [permission, setPermission] = useState(desktopPermission);
+  const prompt = desktopNotificationsPrompt(permission, desktopBridge() !== null);
   const [joining, setJoining] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const guard = (action: () => Promise<unknown>) => action().then(() => setError(null))
@@ -62,12 +64,12 @@ export function NotificationCenter({ rest, state, dispatch, onClose, onOpen, onJ
         <button className="secondary" disabled={center.unread === 0} onClick={() => void guard(() => markRead(rest, dispatch, "all"))}>
           Mark all read
         </button>
-        {mayOfferDesktopNotifications(permission) && (
+        {prompt === "offer" && (
           <button className="secondary" onClick={() => void Notification.requestPermission().then(setPermission)}>
             Enable desktop notifications
           </button>
         )}
-        {permission === "denied" && <p className="hint">Desktop notifications are blocked in this browser's site settings.</p>}
+        {prompt === "blocked" && <p className="hint">Desktop notifications are blocked in this browser's site settings.</p>}
       </div>
       {error && <p role="alert" className="error">{error}</p>}
       {center.items.length === 0

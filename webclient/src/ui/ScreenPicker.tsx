@@ -3,7 +3,7 @@
 // capture. In a browser (no bridge) it never opens: the browser's own picker does the job.
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { desktopBridge, type DesktopSource } from "../desktop/bridge";
-import { inTab, moveSelection, openPicker, switchTab, systemAudioAvailable, TABS, type Picker } from "../desktop/pickerModel";
+import { answerCapture, inTab, moveSelection, openPicker, switchTab, systemAudioAvailable, TABS, type Picker } from "../desktop/pickerModel";
 import { Dialog } from "./Dialog";
 
 export function DesktopCapturePicker() {
@@ -27,7 +27,7 @@ export function DesktopCapturePicker() {
 
   const answer = useCallback((id: string | null, withAudio: boolean) => {
     if (!bridge) return;
-    bridge.chooseCaptureSource(id, withAudio).then(() => setOpen(false), (e: Error) => setError(e.message));
+    void answerCapture(bridge, id, withAudio, () => setOpen(false));
   }, [bridge]);
   const cancel = useCallback(() => answer(null, false), [answer]);
   // Once the sources are there, the keyboard starts on the selected one (arrows move, Enter shares).

@@ -86,6 +86,11 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
     };
   }, [gateway, rest]);
 
+  // Signed out or the account deleted: the call (and its microphone) ends with the workspace.
+  const callRef = useRef(call);
+  callRef.current = call;
+  useEffect(() => () => void callRef.current?.leave(), []);
+
   useDesktopWorkspace(state.unread, state.notifications.unread, useCallback(() => gateway.reconnect(), [gateway]));
 
   useEffect(() => {
@@ -127,12 +132,14 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
   const joinCall = useCallback(async (channelId: string, local: MediaStream | null) => {
     if (call) await call.leave();
     const target = stateRef.current.channels[channelId];
-    const { stream, voice } = await processMicrophone(local, voiceSettings, pushToTalk);
-    const session = new CallSession(gateway, channelId, stream, target?.my_permissions ?? [], voice);
+    const { stream, voice, gate } = await processMicrophone(local, voiceSettings, pushToTalk);
+    const session = new CallSession(gateway, channelId, stream, target?.my_permissions ?? [], { voice, gate, pushToTalk });
     setCall(session);
     try {
       await session.join();
     } catch (error) {
+      // The session has left and stopped its media; off the screen, so CallView shows the error.
+      setCall(null);
       reportJoinError(gateway, channelId, session.joined?.call_id ?? null, error);
       throw error;
     }
@@ -174,7 +181,7 @@ export function Workspace({ rest, connectivity, onSignOut }: { rest: Rest; conne
     const { mode, pttKey } = voiceSettings.get();
     return mode === "ptt" ? pttKey : null;
   }), []);
-  useDesktopPushToTalk(pushToTalk, voiceSettings);
+  useDesktopPushToTalk(pushToTalk, voiceSettings, call !== null && call.status !== "ended");
   useShortcuts({ call, onHelp: () => setHelpOpen(true), onNextChannel: () => step(1), onPreviousChannel: () => step(-1) });
 
   return (

@@ -3,6 +3,7 @@
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { voiceSettings } from "./device";
 import { pushToTalk } from "./pushToTalk";
+import { pushToTalkReach, type PushToTalkReach } from "../desktop/integration";
 import { meterFraction } from "./levels";
 import { MutedSpeechDetector } from "./mutedHint";
 import { prepareVoice, type VoiceLevels, type VoicePipeline } from "./pipeline";
@@ -14,6 +15,17 @@ export function useVoiceSettings(): VoiceSettings {
 
 function useTalking(): boolean {
   return useSyncExternalStore((notify) => pushToTalk.onChange(notify), () => pushToTalk.isTalking);
+}
+
+function useReach(): PushToTalkReach {
+  return useSyncExternalStore((notify) => pushToTalkReach.subscribe(notify), () => pushToTalkReach.get());
+}
+
+/** Where holding the key works, for the push-to-talk hint. */
+function reachHint(reach: PushToTalkReach): string {
+  if (reach === "global") return "in any app";
+  if (reach === "refused") return "while this window has focus: it could not be made a system-wide shortcut; pick a function key such as F13 (keys you type with are refused, and another app may hold it)";
+  return "while this page has focus";
 }
 
 function useVoiceLevels(voice: VoicePipeline | null): VoiceLevels | null {
@@ -39,6 +51,7 @@ function keyLabel(code: string): string {
 export function VoiceSettingsPanel({ voice, inCall }: { voice: VoicePipeline | null; inCall: boolean }) {
   const settings = useVoiceSettings();
   const talking = useTalking();
+  const reach = useReach();
   const [capturing, setCapturing] = useState(false);
   const levels = useVoiceLevels(voice);
   useEffect(() => {
@@ -86,7 +99,7 @@ export function VoiceSettingsPanel({ voice, inCall }: { voice: VoicePipeline | n
             {capturing ? "Press a key…" : `Push-to-talk key: ${keyLabel(settings.pttKey)}`}
           </button>
           <span id="ptt-help" className={`ptt-state ${talking ? "talking" : ""}`} role="status">
-            {talking ? "Talking" : `Hold ${keyLabel(settings.pttKey)} to talk (while this page has focus)`}
+            {talking ? "Talking" : `Hold ${keyLabel(settings.pttKey)} to talk (${reachHint(reach)})`}
           </span>
         </p>
       )}
@@ -97,11 +110,19 @@ export function VoiceSettingsPanel({ voice, inCall }: { voice: VoicePipeline | n
         </div>
       ) : (
         <p className="hint">{inCall
-          ? "Voice processing could not start in this browser: your microphone is sent as it is."
+          ? unprocessedHint(settings.mode)
           : "The level meters show once you are in the call with your microphone."}</p>
       )}
     </fieldset>
   );
+}
+
+/** Without the chain (pipeline.ts falls back to the raw microphone, rawMicGate.ts): what still applies. */
+function unprocessedHint(mode: InputMode): string {
+  const lost = "Voice processing could not start in this browser: noise suppression and the voice gate are unavailable.";
+  if (mode === "gate") return `${lost} Your microphone stays off in this mode: choose Always or push-to-talk.`;
+  if (mode === "ptt") return `${lost} Push-to-talk still works.`;
+  return `${lost} Your microphone is sent as it is.`;
 }
 
 function Meter({ label, db }: { label: string; db: number | null }) {

@@ -11,6 +11,7 @@ import rnnoiseWasmUrl from "@sapphi-red/web-noise-suppressor/rnnoise.wasm?url";
 import rnnoiseSimdWasmUrl from "@sapphi-red/web-noise-suppressor/rnnoise_simd.wasm?url";
 import voiceWorkletUrl from "./voiceWorklet.ts?worker&url";
 import type { PushToTalk } from "./pushToTalk";
+import { RawMicGate } from "./rawMicGate";
 import type { VoiceSettings, VoiceSettingsStore } from "./settings";
 import type { VoiceProcessorOptions, WorkletControl, WorkletLevels } from "./voiceWorklet";
 
@@ -120,10 +121,12 @@ export class VoicePipeline {
 
   /** Another microphone: the old one stops, the sent track stays. */
   setInput(raw: MediaStreamTrack): void {
+    // The new source first: if it throws, the old microphone keeps working.
+    const source = this.context.createMediaStreamSource(new MediaStream([raw]));
     this.source.disconnect();
     this.raw.stop();
     this.raw = raw;
-    this.source = this.context.createMediaStreamSource(new MediaStream([raw]));
+    this.source = source;
     this.source.connect(this.voice);
   }
 
@@ -143,16 +146,18 @@ export class VoicePipeline {
 }
 
 /** The stream a call sends: `local`'s camera as it is, its microphone through a VoicePipeline.
- * If the chain cannot start, the call goes on with the raw microphone (the panel says so). */
-export async function processMicrophone(local: MediaStream | null, store: VoiceSettingsStore, ptt: PushToTalk):
-  Promise<{ stream: MediaStream | null; voice: VoicePipeline | null }> {
+ * If the chain cannot start, the call goes on with the raw microphone, push-to-talk enforced on
+ * it by a RawMicGate (the panel says what is unavailable). */
+export async function processMicrophone(local: MediaStream | null, store: VoiceSettingsStore, ptt: PushToTalk,
+  create: typeof VoicePipeline.create = (...args) => VoicePipeline.create(...args)):
+  Promise<{ stream: MediaStream | null; voice: VoicePipeline | null; gate: RawMicGate | null }> {
   const raw = local?.getAudioTracks()[0];
-  if (!local || !raw) return { stream: local, voice: null };
+  if (!local || !raw) return { stream: local, voice: null, gate: null };
   try {
-    const voice = await VoicePipeline.create(raw, store, ptt);
-    return { stream: new MediaStream([voice.output, ...local.getVideoTracks()]), voice };
+    const voice = await create(raw, store, ptt);
+    return { stream: new MediaStream([voice.output, ...local.getVideoTracks()]), voice, gate: null };
   } catch (error) {
     console.error("voice processing could not start; sending the microphone unprocessed", error);
-    return { stream: local, voice: null };
+    return { stream: local, voice: null, gate: new RawMicGate(raw, store, ptt) };
   }
 }

@@ -108,6 +108,18 @@ describe("push-to-talk", () => {
     expect(ptt.isTalking).toBe(false);
     expect(changes).toEqual([true, false, true, false]);
   });
+
+  it("on blur lets go of the page key only: the global shortcut keeps talking while another app has focus", () => {
+    const { ptt } = setup();
+    const win = new FakeWindow();
+    ptt.bindKeyboard(win as unknown as Window, () => "KeyT");
+    ptt.press(); // the desktop app's global shortcut
+    win.key("keydown", "KeyT");
+    win.dispatchEvent(new Event("blur"));
+    expect(ptt.isTalking).toBe(true);
+    ptt.releaseAll(); // the call ended
+    expect(ptt.isTalking).toBe(false);
+  });
 });
 
 describe("the desktop shortcut's accelerator", () => {

@@ -52,7 +52,16 @@ export class PushToTalk {
     }, RELEASE_TAIL_MS);
   }
 
-  /** Everything let go at once, with no tail (the page lost focus: its key-up will never come). */
+  /** `holder` let go with no tail (the page lost focus: its key-up will never come). The other
+   * holder (the desktop app's global shortcut, which works unfocused) keeps talking. */
+  drop(holder: Holder): void {
+    if (!this.held.delete(holder) || this.held.size > 0) return;
+    if (this.tail !== null) this.timers.clear(this.tail);
+    this.tail = null;
+    this.set(false);
+  }
+
+  /** Everything let go at once, with no tail (the call ended). */
   releaseAll(): void {
     this.held.clear();
     if (this.tail !== null) this.timers.clear(this.tail);
@@ -77,7 +86,7 @@ export class PushToTalk {
     const up = (event: KeyboardEvent) => {
       if (event.code === code()) this.release("key");
     };
-    const blur = () => this.releaseAll();
+    const blur = () => this.drop("key");
     target.addEventListener("keydown", down);
     target.addEventListener("keyup", up);
     target.addEventListener("blur", blur);
