@@ -20,6 +20,7 @@ from typing import Any, AsyncIterator
 import asyncpg
 
 from control.auth.tokens import Principal
+from control.downloads import SNAPSHOT_LIMITS
 from control.history.calls import call_record_out, time_range
 from control.history.viewer import Viewer, viewer_of
 from control.store import history
@@ -89,6 +90,8 @@ async def _snapshot(db: Database) -> AsyncIterator[asyncpg.Connection]:
     time (~0.1 s a query) buys nothing for row-by-row index lookups."""
     async with db.connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await conn.execute("SET LOCAL jit = off")
+        for limit in SNAPSHOT_LIMITS:
+            await conn.execute(limit)
         yield conn
 
 

@@ -46,6 +46,52 @@ def _channel(group: dict[str, Any], kind: str) -> str:
     return str(next(c["id"] for c in group["channels"] if c["kind"] == kind))
 
 
+# --- downloads hold a connection: one at a time, rate limited ------------------------------------
+
+
+async def test_a_second_download_while_one_streams_is_refused_and_the_slot_frees_when_it_ends(
+        server: RunningServer) -> None:
+    api = Api(server.url)
+    me = register_user(api)
+    mine = me.api.post("/api/groups", {"name": unique_name("big")}).json()
+    text = uuid.UUID(_channel(mine, "text"))
+    # Far more than the loopback socket buffers hold: the stream stalls while the client does not read.
+    async with server_db(server) as conn:
+        await conn.execute("UPDATE channels SET last_seq = last_seq + 60000 WHERE id = $1", text)
+        await conn.execute(
+            "INSERT INTO messages (channel_id, author_id, client_id, seq, version, body)"
+            " SELECT $1, $2, 'bulk-' || n, n, n, repeat('x', 600) FROM generate_series(1, 60000) AS n",
+            text, uuid.UUID(me.id))
+    with me.api.http.stream("GET", "/api/me/export") as first:
+        assert first.status_code == 200
+        # Held: dropping the iterator would close the connection.
+        reading = first.iter_bytes()
+        assert next(reading).startswith(b"{")
+        for path in ("/api/me/export", f"/api/groups/{mine['id']}/calls.csv", f"/api/groups/{mine['id']}/export"):
+            refused = me.api.get(path)
+            assert _error(refused) == (409, "download_in_progress"), (path, refused.text)
+    deadline = asyncio.get_running_loop().time() + 15
+    while (again := me.api.get(f"/api/groups/{mine['id']}/calls.csv")).status_code == 409:
+        assert asyncio.get_running_loop().time() < deadline, "the slot was not freed when the client went away"
+        await asyncio.sleep(0.2)
+    assert again.status_code == 200 and again.text.startswith("call_id,")
+
+
+def test_downloads_are_rate_limited_per_person(server_factory: Callable[..., RunningServer]) -> None:
+    node = server_factory(download_rate=2, analytics_rate=2)
+    api = Api(node.url)
+    me, other = register_user(api), register_user(api)
+    group = me.api.post("/api/groups", {"name": unique_name("g")}).json()
+    for path in ("/api/me/export", f"/api/groups/{group['id']}/calls.csv"):
+        assert me.api.get(path).status_code == 200
+    limited = me.api.get(f"/api/groups/{group['id']}/export")
+    assert _error(limited) == (429, "rate_limited") and int(limited.headers["Retry-After"]) > 0
+    assert other.api.get("/api/me/export").status_code == 200, "the limit is per person"
+    for _ in range(2):
+        assert me.api.get(f"/api/groups/{group['id']}/analytics").status_code == 200
+    assert _error(me.api.get(f"/api/groups/{group['id']}/analytics")) == (429, "rate_limited")
+
+
 # --- the one list of references ------------------------------------------------------------------
 
 
