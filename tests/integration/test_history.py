@@ -33,7 +33,14 @@ from schemas import codegen
 from tests.integration.test_calls import voice_channel
 from tests.integration.test_metrics import sample
 from tests.integration.test_sfu_calls import everyone_sees_everyone, wait_for_frames
-from tests.support.api import Api, GroupWithMembers, join_with_invite, make_group_with_members, register_user
+from tests.support.api import (
+    Api,
+    GroupWithMembers,
+    join_as_guest,
+    join_with_invite,
+    make_group_with_members,
+    register_user,
+)
 from tests.support.call_client import CallClient
 from tests.support.server import RunningServer
 from tests.support.turn_client import managed_turn
@@ -510,7 +517,41 @@ def test_activity_records_membership_changes_and_hides_deleted_channels_from_mem
     member = make_member(api, group)
     theirs = member.api.get(f"/api/groups/{group.id}/activity", params={"limit": 100}).json()["events"]
     assert secret not in {e["channel_id"] for e in theirs}
-    assert theirs[0]["kind"] == "invite_used" and theirs[1]["kind"] == "member_joined"
+    assert theirs[0]["kind"] == "member_joined" and theirs[0]["subject_id"] == member.id
+
+
+def test_bans_and_invites_show_only_to_those_who_handle_them_and_pages_stay_bounded(api: Api) -> None:
+    group = make_group_with_members(api, n=1)
+    owner = group.owner.api
+    [banned] = group.members
+    assert owner.post(f"/api/groups/{group.id}/bans", {"user_id": banned.id, "reason": "private reason"}
+                      ).status_code == 201
+    guest = api.as_token(join_as_guest(api, group.owner, group.id)["access_token"])
+    # Far more hidden events than a page: the guest's page is still one read, and the cursor goes on.
+    for _ in range(40):
+        assert owner.post(f"/api/groups/{group.id}/invites", {"role": "member"}).status_code == 201
+
+    def feed(who: Api, limit: int) -> list[dict[str, Any]]:
+        seen, cursor = [], None
+        while True:
+            response = who.get(f"/api/groups/{group.id}/activity",
+                               params={"limit": limit, **({"before": cursor} if cursor else {})})
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert len(page["events"]) <= limit
+            seen += page["events"]
+            if (cursor := page["next"]) is None:
+                return seen
+
+    restricted = {"member_banned", "invite_created", "invite_used"}
+    guests = feed(guest, 2)
+    assert guests and not restricted & {e["kind"] for e in guests}
+    assert "private reason" not in json.dumps(guests)
+    moderators = [e["kind"] for e in feed(group.moderator.api, 50)]
+    assert moderators.count("invite_created") > 40 and moderators.count("member_banned") == 1
+    assert "invite_used" in moderators
+    ban = next(e for e in feed(owner, 100) if e["kind"] == "member_banned")
+    assert (ban["subject_id"], ban["detail"]) == (banned.id, "private reason")
 
 
 def make_member(api: Api, group: GroupWithMembers) -> Any:
