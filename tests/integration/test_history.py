@@ -482,6 +482,10 @@ def test_bad_query_parameters_are_clear_errors(api: Api) -> None:
         ("/analytics", {"since": "2999-01-01T00:00:00"}, 400, "invalid_range"),
         ("/export", {"messages": "yes"}, 422, "invalid_body"),
         ("/calls.csv", {"until": "0000-01-01"}, 422, "invalid_body"),
+        # Years so far off that shifting them to UTC, or 30 days back, would overflow.
+        ("/analytics", {"until": "0001-01-05T00:00:00Z"}, 422, "invalid_body"),
+        ("/calls", {"until": "9999-12-31T23:00:00-05:00"}, 422, "invalid_body"),
+        ("/calls.csv", {"since": "0001-01-01T00:00:00+01:00"}, 422, "invalid_body"),
     ]
     for path, params, status, code in cases:
         response = owner.get(base + path, params=params)

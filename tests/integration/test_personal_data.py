@@ -225,6 +225,9 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
                                           "owned_groups": {**choices, stranger: "delete"}})) == (409, "not_owned_groups")
     assert _error(_delete_me(leaver.api, {"password": leaver.password,
                                           "owned_groups": {**choices, doomed["id"]: "keep"}})) == (422, "invalid_body")
+    for not_a_user_id in ("transfer:" + "-" * 36, "transfer:" + "g" * 8 + heir.id[8:]):
+        assert _error(_delete_me(leaver.api, {"password": leaver.password, "owned_groups": {
+            **choices, kept["id"]: not_a_user_id}})) == (422, "invalid_body"), not_a_user_id
     assert _error(_delete_me(leaver.api, {"password": leaver.password, "owned_groups": choices,
                                           "extra": 1})) == (422, "invalid_body")
     # Nothing changed by the refusals.
