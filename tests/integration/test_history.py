@@ -42,6 +42,7 @@ from tests.support.api import (
     register_user,
 )
 from tests.support.call_client import CallClient
+from tests.support.db import server_db
 from tests.support.server import RunningServer
 from tests.support.turn_client import managed_turn
 from tests.support.webrtc import MovingPattern, P2PPeer
@@ -562,3 +563,28 @@ def make_member(api: Api, group: GroupWithMembers) -> Any:
     member = register_user(api)
     join_with_invite(member, group.owner, group.id)
     return member
+
+
+async def test_people_whose_accounts_are_gone_still_count_one_each(api: Api, server: RunningServer) -> None:
+    group = make_group_with_members(api, n=2)
+    voice = voice_channel(group)
+    sockets = [await WsClient.connect(server.url, who.tokens["access_token"])
+               for who in (group.owner, *group.members)]
+    try:
+        for ws in sockets:
+            await ws.ok("join_call", channel_id=voice)
+        for ws in sockets:
+            await ws.ok("leave_call")
+    finally:
+        for ws in sockets:
+            await ws.close()
+    # As deleting both accounts leaves them.
+    async with server_db(server) as conn:
+        gone = await conn.execute("UPDATE call_participants SET user_id = NULL WHERE user_id = ANY($1::uuid[])",
+                                  [m.id for m in group.members])
+    assert gone == "UPDATE 2"
+    owner = group.owner.api
+    analytics = owner.get(f"/api/groups/{group.id}/analytics").json()
+    assert analytics["participants_per_call"] == [{"participants": 3, "calls": 1}]
+    [row] = list(csv.DictReader(io.StringIO(owner.get(f"/api/groups/{group.id}/calls.csv").text)))
+    assert row["participants"] == "3"
