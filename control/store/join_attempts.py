@@ -17,14 +17,23 @@ async def record(conn: asyncpg.Connection, *, group_id: uuid.UUID, channel_id: u
     )
 
 
-async def fail_latest_success(conn: asyncpg.Connection, call_id: uuid.UUID, user_id: uuid.UUID, reason: str,
-                              detail: str) -> bool:
-    """A client whose media never connected after the server let it in: that join failed.
-    False when there is no such join to mark (the report then counts as an attempt of its own)."""
+async def fail_recent_success(conn: asyncpg.Connection, *, user_id: uuid.UUID, channel_id: uuid.UUID,
+                              call_id: uuid.UUID | None, within_s: int, reason: str, detail: str) -> bool:
+    """A client whose media never connected after the server let it in: that join failed. Only a
+    join of the last `within_s` seconds (of `call_id` when given, else of any call in the channel)
+    is one the report can be about. False when there is none to mark."""
     marked = await conn.fetchval(
-        "UPDATE call_join_attempts SET ok = false, reason = $3, detail = $4 WHERE id = ("
-        " SELECT id FROM call_join_attempts WHERE call_id = $1 AND user_id = $2 AND ok ORDER BY id DESC LIMIT 1"
+        "UPDATE call_join_attempts SET ok = false, reason = $5, detail = $6 WHERE id = ("
+        " SELECT id FROM call_join_attempts WHERE user_id = $1 AND channel_id = $2"
+        " AND ($3::uuid IS NULL OR call_id = $3) AND ok AND at > now() - make_interval(secs => $4)"
+        " ORDER BY id DESC LIMIT 1"
         ") RETURNING id",
-        call_id, user_id, reason, detail,
+        user_id, channel_id, call_id, within_s, reason, detail,
     )
     return marked is not None
+
+
+async def has_failed(conn: asyncpg.Connection, call_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    found = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM call_join_attempts WHERE call_id = $1 AND user_id = $2"
+                                " AND NOT ok)", call_id, user_id)
+    return bool(found)

@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -588,3 +589,39 @@ async def test_people_whose_accounts_are_gone_still_count_one_each(api: Api, ser
     assert analytics["participants_per_call"] == [{"participants": 3, "calls": 1}]
     [row] = list(csv.DictReader(io.StringIO(owner.get(f"/api/groups/{group.id}/calls.csv").text)))
     assert row["participants"] == "3"
+
+
+async def test_failure_reports_mark_only_a_recent_join_and_count_once_per_call(api: Api, server: RunningServer
+                                                                                ) -> None:
+    group = make_group_with_members(api, n=2)
+    lounge = voice_channel(group)
+    owner, alice, bob = group.owner, *group.members
+    sockets = {who.id: await WsClient.connect(server.url, who.tokens["access_token"]) for who in (owner, alice, bob)}
+
+    async def attempts(conn: Any, who: Any) -> list[tuple[bool, str | None]]:
+        rows = await conn.fetch("SELECT ok, reason FROM call_join_attempts WHERE user_id = $1 ORDER BY id",
+                                uuid.UUID(who.id))
+        return [(r["ok"], r["reason"]) for r in rows]
+
+    try:
+        async with server_db(server) as conn:
+            # Named call, just joined: that join failed; told again, still one failure.
+            call_id = (await sockets[alice.id].ok("join_call", channel_id=lounge))["call_id"]
+            for _ in range(3):
+                await sockets[alice.id].ok("report_join_failure", channel_id=lounge, call_id=call_id,
+                                           reason="ice_failed")
+            assert await attempts(conn, alice) == [(False, "ice_failed")]
+            # A join long past is not the one a report is about: the report is a failure of its own, once.
+            await sockets[bob.id].ok("join_call", channel_id=lounge)
+            await conn.execute("UPDATE call_join_attempts SET at = at - interval '3 minutes' WHERE user_id = $1",
+                               uuid.UUID(bob.id))
+            for _ in range(2):
+                await sockets[bob.id].ok("report_join_failure", channel_id=lounge, call_id=call_id, reason="timeout")
+            assert await attempts(conn, bob) == [(True, None), (False, "timeout")]
+            # No call named: the join made in the channel just before is the one that failed.
+            await sockets[owner.id].ok("join_call", channel_id=lounge)
+            await sockets[owner.id].ok("report_join_failure", channel_id=lounge, reason="media_denied")
+            assert await attempts(conn, owner) == [(False, "media_denied")]
+    finally:
+        for ws in sockets.values():
+            await ws.close()
