@@ -305,6 +305,34 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
             await ws.close()
 
 
+async def test_a_deletion_waits_for_a_transfer_to_it_and_then_asks_about_the_group(server: RunningServer) -> None:
+    """Two connections: the test's holds the group as a transfer does; the deletion must wait for
+    it (not delete the heir under the transfer's feet) and then find the heir owns the group."""
+    api = Api(server.url)
+    owner, heir = register_user(api), register_user(api)
+    group = owner.api.post("/api/groups", {"name": unique_name("handover")}).json()
+    join_with_invite(heir, owner, group["id"])
+    group_id, heir_id = uuid.UUID(group["id"]), uuid.UUID(heir.id)
+    async with server_db(server) as transfer, server_db(server) as watcher:
+        async with transfer.transaction():
+            await transfer.execute("SELECT id FROM groups WHERE id = $1 FOR UPDATE", group_id)
+            deleting = asyncio.create_task(asyncio.to_thread(_delete_me, heir.api, {"password": heir.password}))
+            holder = await transfer.fetchval("SELECT pg_backend_pid()")
+            for _ in range(100):
+                waiting = await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", holder)
+                if waiting or deleting.done():
+                    break
+                await asyncio.sleep(0.05)
+            assert not deleting.done(), f"the deletion went ahead under a transfer: {deleting.result().text}"
+            await transfer.execute("UPDATE group_members SET role = 'owner' WHERE group_id = $1 AND user_id = $2",
+                                   group_id, heir_id)
+            await transfer.execute("UPDATE groups SET owner_id = $2 WHERE id = $1", group_id, heir_id)
+        refused = await deleting
+    assert _error(refused) == (409, "owned_groups_unresolved")
+    assert heir.api.get("/api/me").status_code == 200
+
+
 async def test_an_account_without_a_password_is_deleted_only_from_a_recent_sign_in(server: RunningServer) -> None:
     api = Api(server.url)
     owner = register_user(api)
