@@ -20,13 +20,16 @@ async def record(conn: asyncpg.Connection, *, group_id: uuid.UUID, channel_id: u
 async def fail_recent_success(conn: asyncpg.Connection, *, user_id: uuid.UUID, channel_id: uuid.UUID,
                               call_id: uuid.UUID | None, within_s: int, reason: str, detail: str) -> bool:
     """A client whose media never connected after the server let it in: that join failed. Only a
-    join of the last `within_s` seconds (of `call_id` when given, else of any call in the channel)
-    is one the report can be about. False when there is none to mark."""
+    join of the last `within_s` seconds (of `call_id` when given, else of any call in the channel
+    that the person did not go on to leave of their own accord) is one the report can be about.
+    False when there is none to mark."""
     marked = await conn.fetchval(
         "UPDATE call_join_attempts SET ok = false, reason = $5, detail = $6 WHERE id = ("
-        " SELECT id FROM call_join_attempts WHERE user_id = $1 AND channel_id = $2"
-        " AND ($3::uuid IS NULL OR call_id = $3) AND ok AND at > now() - make_interval(secs => $4)"
-        " ORDER BY id DESC LIMIT 1"
+        " SELECT a.id FROM call_join_attempts a WHERE a.user_id = $1 AND a.channel_id = $2"
+        " AND a.ok AND a.at > now() - make_interval(secs => $4) AND CASE WHEN $3::uuid IS NULL"
+        "  THEN NOT EXISTS (SELECT 1 FROM call_participants p WHERE p.call_id = a.call_id AND p.user_id = $1"
+        "   AND p.left_reason = 'left') ELSE a.call_id = $3 END"
+        " ORDER BY a.id DESC LIMIT 1"
         ") RETURNING id",
         user_id, channel_id, call_id, within_s, reason, detail,
     )

@@ -622,6 +622,12 @@ async def test_failure_reports_mark_only_a_recent_join_and_count_once_per_call(a
             await sockets[owner.id].ok("join_call", channel_id=lounge)
             await sockets[owner.id].ok("report_join_failure", channel_id=lounge, reason="media_denied")
             assert await attempts(conn, owner) == [(False, "media_denied")]
+            # A join the person then left of their own accord went well: the report is another attempt.
+            await sockets[owner.id].ok("leave_call")
+            await sockets[owner.id].ok("join_call", channel_id=lounge)
+            await sockets[owner.id].ok("leave_call")
+            await sockets[owner.id].ok("report_join_failure", channel_id=lounge, reason="media_denied")
+            assert await attempts(conn, owner) == [(False, "media_denied"), (True, None), (False, "media_denied")]
     finally:
         for ws in sockets.values():
             await ws.close()
