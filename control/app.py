@@ -39,6 +39,7 @@ from control.calls.turn_access import TurnAccess
 from control.calls.sfu import SfuService
 from control.chat import Chat
 from control.coturn import Coturn, coturn_config
+from control.downloads import DownloadSlots
 from control.errors import PeerShareError
 from control.metrics import metrics_endpoint
 from control.notifications import Notifier
@@ -141,11 +142,13 @@ def build_app(settings: Settings) -> Starlette:
             await recording.start()
             stack.push_async_callback(recording.close)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+            limiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
             app.state.services = Services(
                 settings=settings,
                 db=db,
                 tokens=TokenService(settings.jwt_secret, settings.access_token_ttl_s),
-                limiter=RedisRateLimiter(redis) if redis else MemoryRateLimiter(),
+                limiter=limiter,
+                downloads=DownloadSlots(limiter, settings),
                 proxies=proxies,
                 http=http,
                 realtime=realtime,

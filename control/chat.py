@@ -136,16 +136,18 @@ class Chat:
 
     async def start_call_notice(self, principal: Principal, channel_id: uuid.UUID,
                                 voice_channel_id: uuid.UUID | None) -> int:
-        """Notifies the text channel's other members; returns how many were told."""
+        """Notifies the other members who see the text channel (and the voice channel, when one is
+        named); returns how many were told."""
         async with self._db.connection() as conn:
             channel, _ = await _require(conn, principal, channel_id, Permission.SEND_MESSAGES)
+            readers = set(viewer_roles(channel["overrides"]))
             if voice_channel_id is not None:
                 voice, _ = await _require(conn, principal, voice_channel_id, Permission.JOIN_CALL)
                 if voice["kind"] != "voice" or voice["group_id"] != channel["group_id"]:
                     raise InvalidInput("that is not a voice channel of this group", code="not_a_voice_channel")
+                readers &= set(viewer_roles(voice["overrides"]))
             members, _ = await groups.list_members(conn, channel["group_id"], search=None, role=None, limit=10_000,
                                                    offset=0)
-        readers = set(viewer_roles(channel["overrides"]))
         told = [m["user_id"] for m in members if m["user_id"] != principal.user_id and Role(m["role"]) in readers]
         await self._notifier.notify(told, NewNotification(
             kind="call_started", group_id=channel["group_id"], channel_id=channel_id, from_user_id=principal.user_id,

@@ -10,6 +10,7 @@ from control.auth.tokens import TokenService
 from control.calls.service import CallService
 from control.calls.sfu import SfuService
 from control.chat import Chat
+from control.downloads import DownloadSlots
 from control.notifications import Notifier
 from control.proxies import TrustedProxies
 from control.ratelimit import RateLimiter
@@ -27,6 +28,7 @@ class Services:
     db: Database
     tokens: TokenService
     limiter: RateLimiter
+    downloads: DownloadSlots
     proxies: TrustedProxies
     # For calls to OAuth providers.
     http: httpx.AsyncClient

@@ -138,6 +138,12 @@ class Settings:
     # GET /api/ice-servers (the network check) per user and window.
     turn_check_rate: int = 10
     turn_check_window_s: int = 600
+    # Downloads (group export, calls.csv, /api/me/export) and analytics per user and window: each
+    # holds a database snapshot or scans a group's calls.
+    download_rate: int = 10
+    download_window_s: int = 600
+    analytics_rate: int = 60
+    analytics_window_s: int = 60
     # Only for tests on one machine: production refuses to relay to loopback and private peers.
     turn_allow_loopback: bool = False
     # Recordings: S3-compatible storage when endpoint and bucket are set, else data_dir/recordings.
@@ -196,6 +202,10 @@ class Settings:
             s3_secret_key=env.get("S3_SECRET_KEY") or None,
             s3_region=env.get("S3_REGION") or "us-east-1",
             recording_link_ttl_s=int(env.get("RECORDING_LINK_TTL", "900")),
+            download_rate=int(env.get("DOWNLOAD_RATE", "10")),
+            download_window_s=int(env.get("DOWNLOAD_WINDOW", "600")),
+            analytics_rate=int(env.get("ANALYTICS_RATE", "60")),
+            analytics_window_s=int(env.get("ANALYTICS_WINDOW", "60")),
             recording_retention_interval_s=float(env.get("RECORDING_RETENTION_INTERVAL", "3600")),
             **_turn_from_env(env, data_dir, host, public_url=env.get("PUBLIC_URL", f"http://{host}:{port}")),
         )

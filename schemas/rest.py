@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 Username = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -128,7 +128,8 @@ class MeOut(UserOut):
     has_password: bool = Field(description="deleting the account asks for it; without one, for a recent sign-in")
 
 
-OwnedGroupChoice = Annotated[str, StringConstraints(pattern=r"^(delete|transfer:[0-9a-fA-F-]{36})$")]
+OwnedGroupChoice = Annotated[str, StringConstraints(
+    pattern=r"^(delete|transfer:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
 
 
 class AccountDeletion(Body):
@@ -541,6 +542,16 @@ class GroupEventKind(StrEnum):
 HistoryCursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
+def _plausible(value: datetime) -> datetime:
+    # Far-off years overflow once shifted to UTC or by a range's default length.
+    if not 2000 <= value.year <= 9000:
+        raise ValueError("must lie between the years 2000 and 9000")
+    return value
+
+
+HistoryTime = Annotated[datetime, AfterValidator(_plausible)]
+
+
 class CallParticipantOut(Out):
     """One participation: someone who left and rejoined appears once per participation."""
 
@@ -586,8 +597,8 @@ class CallHistoryPage(Out):
 
 class CallHistoryQuery(Body):
     channel_id: uuid.UUID | None = None
-    since: datetime | None = Field(default=None, description="started at or after")
-    until: datetime | None = Field(default=None, description="started before")
+    since: HistoryTime | None = Field(default=None, description="started at or after")
+    until: HistoryTime | None = Field(default=None, description="started before")
     participant_id: uuid.UUID | None = Field(default=None, description="a user who took part")
     before: HistoryCursor | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 25
@@ -595,8 +606,8 @@ class CallHistoryQuery(Body):
 
 class CallsCsvQuery(Body):
     channel_id: uuid.UUID | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: HistoryTime | None = None
+    until: HistoryTime | None = None
     participant_id: uuid.UUID | None = None
 
 
@@ -625,8 +636,8 @@ class ActivityQuery(Body):
 
 
 class AnalyticsQuery(Body):
-    since: datetime | None = Field(default=None, description="default: 30 days before `until`")
-    until: datetime | None = Field(default=None, description="default: now")
+    since: HistoryTime | None = Field(default=None, description="default: 30 days before `until`")
+    until: HistoryTime | None = Field(default=None, description="default: now")
     channel_id: uuid.UUID | None = None
 
 

@@ -49,6 +49,9 @@ async def delete_account(services: Services, principal: Principal, body: Account
     async with services.db.transaction() as conn:
         await _prove(conn, principal, body.password)
         # Group rows first, as every membership change locks them first: one order, no deadlock.
+        # Every group of the person's, not only those they own: a group being handed to them
+        # right now is theirs to resolve once that transfer commits.
+        await personal_data.lock_groups_of(conn, principal.user_id)
         owned = await personal_data.owned_groups(conn, principal.user_id)
         choices = await _resolve(conn, principal.user_id, owned, body.owned_groups)
         transferred: list[tuple[uuid.UUID, uuid.UUID]] = []

@@ -14,6 +14,7 @@ from typing import AsyncIterator, Sequence
 import asyncpg
 from pydantic import BaseModel
 
+from control.downloads import SNAPSHOT_LIMITS
 from control.errors import NotFound
 from control.store import personal_data
 from control.store.postgres import Database
@@ -72,6 +73,8 @@ async def account_exists(db: Database, user_id: uuid.UUID) -> None:
 
 async def export_document(db: Database, user_id: uuid.UUID) -> AsyncIterator[bytes]:
     async with db.connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        for limit in SNAPSHOT_LIMITS:
+            await conn.execute(limit)
         head = await _sections(conn, user_id)
         yield ("{" + ",".join(f"{json.dumps(key)}:{value}" for key, value in head) + ',"messages":[').encode()
         first = True

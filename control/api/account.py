@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import AsyncIterator
+
 from starlette.responses import StreamingResponse
 
 from control.account import deletion, export
@@ -14,12 +16,17 @@ from schemas.rest import AccountDeletion
 router = ApiRouter("account")
 
 
-@router.get("/api/me/export", summary="Everything PeerShare holds about me, as one JSON document (streamed)",
-            response=MeExport, errors=(NotFound,))
+@router.get("/api/me/export", summary="Everything PeerShare holds about me, as one JSON document (streamed;"
+            " limited as the group export is)", response=MeExport, errors=(NotFound, Conflict, RateLimited))
 async def export_my_data(ctx: Context) -> StreamingResponse:
-    await export.account_exists(ctx.services.db, ctx.principal.user_id)
+    user_id = ctx.principal.user_id
+
+    async def opened() -> AsyncIterator[bytes]:
+        await export.account_exists(ctx.services.db, user_id)
+        return export.export_document(ctx.services.db, user_id)
+
     return StreamingResponse(
-        export.export_document(ctx.services.db, ctx.principal.user_id), media_type="application/json",
+        await ctx.services.downloads.stream(user_id, opened), media_type="application/json",
         headers={"Content-Disposition": 'attachment; filename="peershare-my-data.json"', "Cache-Control": "no-store"})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from control.access import group_access
 from control.api.routing import ApiRouter, Context
 from control.domain.permissions import Permission, Role
-from control.errors import PermissionDenied
+from control.errors import Conflict, PermissionDenied
 from control.groups import deletion, members
 from control.groups.announce import announce_joined
 from control.groups.invites import create_invite_row
@@ -95,6 +95,6 @@ async def delete_group(ctx: Context) -> None:
 
 
 @router.post("/api/groups/{group_id}/transfer", summary="Hand the group to another member (owner only)",
-             body=TransferOwnershipBody, response=GroupOut, errors=(PermissionDenied,))
+             body=TransferOwnershipBody, response=GroupOut, errors=(PermissionDenied, Conflict))
 async def transfer_ownership(ctx: Context, body: TransferOwnershipBody) -> GroupOut:
     return await members.transfer_ownership(ctx.services, ctx.principal, ctx.path_id("group_id"), body.user_id)

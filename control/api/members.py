@@ -5,7 +5,7 @@ from __future__ import annotations
 from control.access import group_access
 from control.api.routing import ApiRouter, Context
 from control.domain.permissions import Permission, Role
-from control.errors import PermissionDenied
+from control.errors import Conflict, PermissionDenied
 from control.groups import bans, members
 from control.store import groups
 from control.views import member_out
@@ -37,7 +37,7 @@ async def list_members(ctx: Context, query: MembersQuery) -> MemberPage:
 
 
 @router.patch("/api/groups/{group_id}/members/{user_id}", summary="Change a member's role (owner only)",
-              body=MemberPatch, response=MemberOut, errors=(PermissionDenied,))
+              body=MemberPatch, response=MemberOut, errors=(PermissionDenied, Conflict))
 async def change_role(ctx: Context, body: MemberPatch) -> MemberOut:
     return await members.change_role(ctx.services, ctx.principal, ctx.path_id("group_id"), ctx.path_id("user_id"),
                                      Role(body.role.value))

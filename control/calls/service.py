@@ -65,6 +65,10 @@ log = structlog.get_logger(__name__)
 P2P_MAX = 2
 # Guests are warned this long before their time is up.
 WARNING_BEFORE_S = 60
+# How recent a join a failure report may turn into a failed one: of the call it names, or, when it
+# names none, of any call in the channel (the report then follows the join at once).
+JOIN_REPORT_WINDOW_S = 120
+UNNAMED_JOIN_REPORT_WINDOW_S = 30
 
 
 def _hash(token: str) -> bytes:
@@ -455,16 +459,23 @@ class CallService:
 
     async def report_join_failure(self, principal: Principal, channel_id: uuid.UUID, call_id: uuid.UUID | None,
                                   reason: str, detail: str) -> None:
-        """A client's own failure to get into a call, for a channel whose calls it may join. With
-        the call the server let it into, that join becomes the failed attempt."""
+        """A client's own failure to get into a call, for a channel whose calls it may join. A join
+        the server let it make just before (of that call, or in that channel) becomes the failed
+        attempt; a call counts one failure per person, however often it is reported."""
         async with self._db.transaction() as conn:
             channel = await self._joinable(conn, principal, channel_id)
-            marked = False
             if call_id is not None:
                 call = await calls.get_call(conn, call_id)
                 if call is None or call["channel_id"] != channel_id:
                     raise NotFound("no such call in this channel", code="call_not_found")
-                marked = await join_attempts.fail_latest_success(conn, call_id, principal.user_id, reason, detail)
+            marked = await join_attempts.fail_recent_success(
+                conn, user_id=principal.user_id, channel_id=channel_id, call_id=call_id,
+                within_s=JOIN_REPORT_WINDOW_S if call_id is not None else UNNAMED_JOIN_REPORT_WINDOW_S,
+                reason=reason, detail=detail)
+            repeated = call_id is not None and not marked and await join_attempts.has_failed(
+                conn, call_id, principal.user_id)
+            if repeated:
+                return
             if not marked:
                 await join_attempts.record(conn, group_id=channel["group_id"], channel_id=channel_id, call_id=call_id,
                                            user_id=principal.user_id, reason=reason, detail=detail)

@@ -20,6 +20,7 @@ from typing import Any, AsyncIterator
 import asyncpg
 
 from control.auth.tokens import Principal
+from control.downloads import SNAPSHOT_LIMITS
 from control.history.calls import call_record_out, time_range
 from control.history.viewer import Viewer, viewer_of
 from control.store import history
@@ -89,6 +90,8 @@ async def _snapshot(db: Database) -> AsyncIterator[asyncpg.Connection]:
     time (~0.1 s a query) buys nothing for row-by-row index lookups."""
     async with db.connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await conn.execute("SET LOCAL jit = off")
+        for limit in SNAPSHOT_LIMITS:
+            await conn.execute(limit)
         yield conn
 
 
@@ -165,6 +168,12 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _people(participants: list[dict[str, Any]]) -> int:
+    """A rejoin is one person; each participation of a deleted account (no user id) is one of its own."""
+    known = {p["user_id"] for p in participants if p["user_id"] is not None}
+    return len(known) + sum(1 for p in participants if p["user_id"] is None)
+
+
 async def _csv_rows(db: Database, f: history.CallFilter) -> AsyncIterator[str]:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
@@ -173,7 +182,7 @@ async def _csv_rows(db: Database, f: history.CallFilter) -> AsyncIterator[str]:
         async for row in history.calls_cursor(conn, f):
             writer.writerow([
                 row["id"], _cell(row["channel_name"]), _iso(row["started_at"]), _iso(row["ended_at"]) or "",
-                round(row["duration_s"], 3), len({p["user_id"] for p in row["participants"]}),
+                round(row["duration_s"], 3), _people(row["participants"]),
                 round(row["p2p_seconds"], 3), round(row["sfu_seconds"], 3), str(row["relayed"]).lower(),
                 str(row["screen_shared"]).lower(), row["join_failures"],
                 "" if row["rtt_avg_ms"] is None else round(row["rtt_avg_ms"], 1),

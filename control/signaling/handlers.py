@@ -71,6 +71,9 @@ async def dispatch(session: Session, frame: Any) -> dict[str, Any] | None:
             await services.realtime.set_status(principal.user_id, frame.status, frame.status_text)
             return None
         case StartCallNotice():
+            # Each notice writes a notification per member: one per call and minute is plenty.
+            await services.limiter.hit(
+                f"call-notices:{principal.user_id}:{frame.voice_channel_id or frame.channel_id}", 1, 60)
             told = await chat.start_call_notice(principal, frame.channel_id, frame.voice_channel_id)
             return {"notified": told}
         case JoinCall():

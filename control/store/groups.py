@@ -7,6 +7,7 @@ import uuid
 import asyncpg
 
 from control.domain.permissions import Role
+from control.errors import Conflict
 
 _GROUP_COLUMNS = (
     "g.id, g.name, g.description, g.privacy, g.member_limit, g.owner_id, g.created_at,"
@@ -82,9 +83,12 @@ async def add_member(conn: asyncpg.Connection, group_id: uuid.UUID, user_id: uui
 
 
 async def set_member_role(conn: asyncpg.Connection, group_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
-    await conn.execute(
+    """Conflict when the membership is gone (the person left, or deleted their account, meanwhile)."""
+    status = await conn.execute(
         "UPDATE group_members SET role = $3 WHERE group_id = $1 AND user_id = $2", group_id, user_id, role.value
     )
+    if status == "UPDATE 0":
+        raise Conflict("that person is no longer a member of the group", code="member_gone")
 
 
 async def remove_member(conn: asyncpg.Connection, group_id: uuid.UUID, user_id: uuid.UUID) -> None:

@@ -65,13 +65,17 @@ def _row(record: asyncpg.Record) -> NotificationRow:
 
 
 async def insert_for(conn: asyncpg.Connection, user_ids: list[uuid.UUID], note: NewNotification) -> list[NotificationRow]:
-    """One row per recipient; a recipient who muted the group or the channel gets it muted and read."""
+    """One row per recipient; a recipient who muted the group or the channel gets it muted and read.
+    A recipient who has not yet read a call_started for the same call gets no second one."""
     rows = await conn.fetch(
         "WITH n AS (INSERT INTO notifications (user_id, kind, group_id, channel_id, voice_channel_id, from_user_id, message_id,"
         " recording_id, invite_code, text, muted, read_at)"
         " SELECT u, $2, $3, $4, $5, $6, $7, $8, $9, $10, m.muted, CASE WHEN m.muted THEN now() END"
         " FROM unnest($1::uuid[]) AS u CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM notification_mutes x"
         "  WHERE x.user_id = u AND x.group_id = $3 AND (x.channel_id IS NULL OR x.channel_id = $4)) AS muted) m"
+        " WHERE $2 <> 'call_started' OR NOT EXISTS (SELECT 1 FROM notifications o WHERE o.user_id = u"
+        "  AND o.kind = 'call_started' AND o.read_at IS NULL AND o.channel_id = $4"
+        "  AND o.voice_channel_id IS NOT DISTINCT FROM $5)"
         f" RETURNING {_COLUMNS}) SELECT n.*{_WITH_NAME} FROM n{_SENDER}",
         user_ids, note.kind, note.group_id, note.channel_id, note.voice_channel_id, note.from_user_id,
         note.message_id, note.recording_id, note.invite_code, note.text,

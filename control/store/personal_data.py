@@ -126,6 +126,13 @@ async def messages(conn: asyncpg.Connection, user_id: uuid.UUID, batch: int) -> 
         yield rows
 
 
+async def lock_groups_of(conn: asyncpg.Connection, user_id: uuid.UUID) -> None:
+    """Locks every group the person is a member of, in id order: a transfer, a role change or a
+    removal in any of them waits for the deletion, or the deletion for it."""
+    await conn.execute("SELECT g.id FROM groups g JOIN group_members m ON m.group_id = g.id AND m.user_id = $1"
+                       " ORDER BY g.id FOR UPDATE OF g", user_id)
+
+
 async def owned_groups(conn: asyncpg.Connection, user_id: uuid.UUID) -> list[asyncpg.Record]:
     """The groups the person owns, locked (in id order, as every group lock is taken one at a time)."""
     return await conn.fetch(

@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +34,16 @@ from schemas import codegen
 from tests.integration.test_calls import voice_channel
 from tests.integration.test_metrics import sample
 from tests.integration.test_sfu_calls import everyone_sees_everyone, wait_for_frames
-from tests.support.api import Api, GroupWithMembers, join_with_invite, make_group_with_members, register_user
+from tests.support.api import (
+    Api,
+    GroupWithMembers,
+    join_as_guest,
+    join_with_invite,
+    make_group_with_members,
+    register_user,
+)
 from tests.support.call_client import CallClient
+from tests.support.db import server_db
 from tests.support.server import RunningServer
 from tests.support.turn_client import managed_turn
 from tests.support.webrtc import MovingPattern, P2PPeer
@@ -475,6 +484,10 @@ def test_bad_query_parameters_are_clear_errors(api: Api) -> None:
         ("/analytics", {"since": "2999-01-01T00:00:00"}, 400, "invalid_range"),
         ("/export", {"messages": "yes"}, 422, "invalid_body"),
         ("/calls.csv", {"until": "0000-01-01"}, 422, "invalid_body"),
+        # Years so far off that shifting them to UTC, or 30 days back, would overflow.
+        ("/analytics", {"until": "0001-01-05T00:00:00Z"}, 422, "invalid_body"),
+        ("/calls", {"until": "9999-12-31T23:00:00-05:00"}, 422, "invalid_body"),
+        ("/calls.csv", {"since": "0001-01-01T00:00:00+01:00"}, 422, "invalid_body"),
     ]
     for path, params, status, code in cases:
         response = owner.get(base + path, params=params)
@@ -510,10 +523,111 @@ def test_activity_records_membership_changes_and_hides_deleted_channels_from_mem
     member = make_member(api, group)
     theirs = member.api.get(f"/api/groups/{group.id}/activity", params={"limit": 100}).json()["events"]
     assert secret not in {e["channel_id"] for e in theirs}
-    assert theirs[0]["kind"] == "invite_used" and theirs[1]["kind"] == "member_joined"
+    assert theirs[0]["kind"] == "member_joined" and theirs[0]["subject_id"] == member.id
+
+
+def test_bans_and_invites_show_only_to_those_who_handle_them_and_pages_stay_bounded(api: Api) -> None:
+    group = make_group_with_members(api, n=1)
+    owner = group.owner.api
+    [banned] = group.members
+    assert owner.post(f"/api/groups/{group.id}/bans", {"user_id": banned.id, "reason": "private reason"}
+                      ).status_code == 201
+    guest = api.as_token(join_as_guest(api, group.owner, group.id)["access_token"])
+    # Far more hidden events than a page: the guest's page is still one read, and the cursor goes on.
+    for _ in range(40):
+        assert owner.post(f"/api/groups/{group.id}/invites", {"role": "member"}).status_code == 201
+
+    def feed(who: Api, limit: int) -> list[dict[str, Any]]:
+        seen, cursor = [], None
+        while True:
+            response = who.get(f"/api/groups/{group.id}/activity",
+                               params={"limit": limit, **({"before": cursor} if cursor else {})})
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert len(page["events"]) <= limit
+            seen += page["events"]
+            if (cursor := page["next"]) is None:
+                return seen
+
+    restricted = {"member_banned", "invite_created", "invite_used"}
+    guests = feed(guest, 2)
+    assert guests and not restricted & {e["kind"] for e in guests}
+    assert "private reason" not in json.dumps(guests)
+    moderators = [e["kind"] for e in feed(group.moderator.api, 50)]
+    assert moderators.count("invite_created") > 40 and moderators.count("member_banned") == 1
+    assert "invite_used" in moderators
+    ban = next(e for e in feed(owner, 100) if e["kind"] == "member_banned")
+    assert (ban["subject_id"], ban["detail"]) == (banned.id, "private reason")
 
 
 def make_member(api: Api, group: GroupWithMembers) -> Any:
     member = register_user(api)
     join_with_invite(member, group.owner, group.id)
     return member
+
+
+async def test_people_whose_accounts_are_gone_still_count_one_each(api: Api, server: RunningServer) -> None:
+    group = make_group_with_members(api, n=2)
+    voice = voice_channel(group)
+    sockets = [await WsClient.connect(server.url, who.tokens["access_token"])
+               for who in (group.owner, *group.members)]
+    try:
+        for ws in sockets:
+            await ws.ok("join_call", channel_id=voice)
+        for ws in sockets:
+            await ws.ok("leave_call")
+    finally:
+        for ws in sockets:
+            await ws.close()
+    # As deleting both accounts leaves them.
+    async with server_db(server) as conn:
+        gone = await conn.execute("UPDATE call_participants SET user_id = NULL WHERE user_id = ANY($1::uuid[])",
+                                  [m.id for m in group.members])
+    assert gone == "UPDATE 2"
+    owner = group.owner.api
+    analytics = owner.get(f"/api/groups/{group.id}/analytics").json()
+    assert analytics["participants_per_call"] == [{"participants": 3, "calls": 1}]
+    [row] = list(csv.DictReader(io.StringIO(owner.get(f"/api/groups/{group.id}/calls.csv").text)))
+    assert row["participants"] == "3"
+
+
+async def test_failure_reports_mark_only_a_recent_join_and_count_once_per_call(api: Api, server: RunningServer
+                                                                                ) -> None:
+    group = make_group_with_members(api, n=2)
+    lounge = voice_channel(group)
+    owner, alice, bob = group.owner, *group.members
+    sockets = {who.id: await WsClient.connect(server.url, who.tokens["access_token"]) for who in (owner, alice, bob)}
+
+    async def attempts(conn: Any, who: Any) -> list[tuple[bool, str | None]]:
+        rows = await conn.fetch("SELECT ok, reason FROM call_join_attempts WHERE user_id = $1 ORDER BY id",
+                                uuid.UUID(who.id))
+        return [(r["ok"], r["reason"]) for r in rows]
+
+    try:
+        async with server_db(server) as conn:
+            # Named call, just joined: that join failed; told again, still one failure.
+            call_id = (await sockets[alice.id].ok("join_call", channel_id=lounge))["call_id"]
+            for _ in range(3):
+                await sockets[alice.id].ok("report_join_failure", channel_id=lounge, call_id=call_id,
+                                           reason="ice_failed")
+            assert await attempts(conn, alice) == [(False, "ice_failed")]
+            # A join long past is not the one a report is about: the report is a failure of its own, once.
+            await sockets[bob.id].ok("join_call", channel_id=lounge)
+            await conn.execute("UPDATE call_join_attempts SET at = at - interval '3 minutes' WHERE user_id = $1",
+                               uuid.UUID(bob.id))
+            for _ in range(2):
+                await sockets[bob.id].ok("report_join_failure", channel_id=lounge, call_id=call_id, reason="timeout")
+            assert await attempts(conn, bob) == [(True, None), (False, "timeout")]
+            # No call named: the join made in the channel just before is the one that failed.
+            await sockets[owner.id].ok("join_call", channel_id=lounge)
+            await sockets[owner.id].ok("report_join_failure", channel_id=lounge, reason="media_denied")
+            assert await attempts(conn, owner) == [(False, "media_denied")]
+            # A join the person then left of their own accord went well: the report is another attempt.
+            await sockets[owner.id].ok("leave_call")
+            await sockets[owner.id].ok("join_call", channel_id=lounge)
+            await sockets[owner.id].ok("leave_call")
+            await sockets[owner.id].ok("report_join_failure", channel_id=lounge, reason="media_denied")
+            assert await attempts(conn, owner) == [(False, "media_denied"), (True, None), (False, "media_denied")]
+    finally:
+        for ws in sockets.values():
+            await ws.close()

@@ -189,6 +189,32 @@ async def test_call_started_and_invite_accepted_are_stored_for_their_recipients(
     assert [n["kind"] for n in listed] == ["invite_accepted"]
 
 
+async def test_call_notices_reach_who_sees_the_call_once_and_are_rate_limited(scene: Scene, server: RunningServer
+                                                                            ) -> None:
+    owner_api = scene.group.owner.api
+    voice = f"/api/channels/{scene.voice_id}"
+    assert owner_api.patch(voice, {"overrides": {"member": {"view": False}}}).status_code == 200
+    owner = await WsClient.connect(server.url, scene.group.owner.tokens["access_token"])
+    moderator = await WsClient.connect(server.url, scene.group.moderator.tokens["access_token"])
+    try:
+        # Members do not see the voice channel: only the moderator is told.
+        hidden = await owner.ok("start_call", channel_id=scene.channel_id, voice_channel_id=scene.voice_id)
+        assert hidden["notified"] == 1 and scene.bobs()["notifications"] == []
+        assert owner_api.patch(voice, {"overrides": {}}).status_code == 200
+
+        assert (await scene.alice.ok("start_call", channel_id=scene.channel_id,
+                                     voice_channel_id=scene.voice_id))["notified"] == 3
+        again = await scene.alice.request("start_call", channel_id=scene.channel_id, voice_channel_id=scene.voice_id)
+        assert (again["type"], again["code"]) == ("error", "rate_limited"), again
+        # Someone else announcing the same call while bob has not read the first: still one for bob.
+        await moderator.ok("start_call", channel_id=scene.channel_id, voice_channel_id=scene.voice_id)
+        calls = [n for n in scene.bobs()["notifications"] if n["kind"] == "call_started"]
+        assert len(calls) == 1 and calls[0]["from_user_id"] == scene.alice_user.id
+    finally:
+        await owner.close()
+        await moderator.close()
+
+
 async def test_a_guest_is_warned_before_the_call_time_runs_out(server_factory) -> None:  # type: ignore[no-untyped-def]
     # The warning comes 60 s before the end: a 62 s limit warns after about 2 s.
     node = server_factory(guest_call_limit_s=62)

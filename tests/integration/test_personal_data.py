@@ -46,6 +46,52 @@ def _channel(group: dict[str, Any], kind: str) -> str:
     return str(next(c["id"] for c in group["channels"] if c["kind"] == kind))
 
 
+# --- downloads hold a connection: one at a time, rate limited ------------------------------------
+
+
+async def test_a_second_download_while_one_streams_is_refused_and_the_slot_frees_when_it_ends(
+        server: RunningServer) -> None:
+    api = Api(server.url)
+    me = register_user(api)
+    mine = me.api.post("/api/groups", {"name": unique_name("big")}).json()
+    text = uuid.UUID(_channel(mine, "text"))
+    # Far more than the loopback socket buffers hold: the stream stalls while the client does not read.
+    async with server_db(server) as conn:
+        await conn.execute("UPDATE channels SET last_seq = last_seq + 60000 WHERE id = $1", text)
+        await conn.execute(
+            "INSERT INTO messages (channel_id, author_id, client_id, seq, version, body)"
+            " SELECT $1, $2, 'bulk-' || n, n, n, repeat('x', 600) FROM generate_series(1, 60000) AS n",
+            text, uuid.UUID(me.id))
+    with me.api.http.stream("GET", "/api/me/export") as first:
+        assert first.status_code == 200
+        # Held: dropping the iterator would close the connection.
+        reading = first.iter_bytes()
+        assert next(reading).startswith(b"{")
+        for path in ("/api/me/export", f"/api/groups/{mine['id']}/calls.csv", f"/api/groups/{mine['id']}/export"):
+            refused = me.api.get(path)
+            assert _error(refused) == (409, "download_in_progress"), (path, refused.text)
+    deadline = asyncio.get_running_loop().time() + 15
+    while (again := me.api.get(f"/api/groups/{mine['id']}/calls.csv")).status_code == 409:
+        assert asyncio.get_running_loop().time() < deadline, "the slot was not freed when the client went away"
+        await asyncio.sleep(0.2)
+    assert again.status_code == 200 and again.text.startswith("call_id,")
+
+
+def test_downloads_are_rate_limited_per_person(server_factory: Callable[..., RunningServer]) -> None:
+    node = server_factory(download_rate=2, analytics_rate=2)
+    api = Api(node.url)
+    me, other = register_user(api), register_user(api)
+    group = me.api.post("/api/groups", {"name": unique_name("g")}).json()
+    for path in ("/api/me/export", f"/api/groups/{group['id']}/calls.csv"):
+        assert me.api.get(path).status_code == 200
+    limited = me.api.get(f"/api/groups/{group['id']}/export")
+    assert _error(limited) == (429, "rate_limited") and int(limited.headers["Retry-After"]) > 0
+    assert other.api.get("/api/me/export").status_code == 200, "the limit is per person"
+    for _ in range(2):
+        assert me.api.get(f"/api/groups/{group['id']}/analytics").status_code == 200
+    assert _error(me.api.get(f"/api/groups/{group['id']}/analytics")) == (429, "rate_limited")
+
+
 # --- the one list of references ------------------------------------------------------------------
 
 
@@ -179,6 +225,9 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
                                           "owned_groups": {**choices, stranger: "delete"}})) == (409, "not_owned_groups")
     assert _error(_delete_me(leaver.api, {"password": leaver.password,
                                           "owned_groups": {**choices, doomed["id"]: "keep"}})) == (422, "invalid_body")
+    for not_a_user_id in ("transfer:" + "-" * 36, "transfer:" + "g" * 8 + heir.id[8:]):
+        assert _error(_delete_me(leaver.api, {"password": leaver.password, "owned_groups": {
+            **choices, kept["id"]: not_a_user_id}})) == (422, "invalid_body"), not_a_user_id
     assert _error(_delete_me(leaver.api, {"password": leaver.password, "owned_groups": choices,
                                           "extra": 1})) == (422, "invalid_body")
     # Nothing changed by the refusals.
@@ -254,6 +303,34 @@ async def test_deleting_an_account_ends_every_sign_in_and_hands_over_or_deletes_
     finally:
         for ws in sockets.values():
             await ws.close()
+
+
+async def test_a_deletion_waits_for_a_transfer_to_it_and_then_asks_about_the_group(server: RunningServer) -> None:
+    """Two connections: the test's holds the group as a transfer does; the deletion must wait for
+    it (not delete the heir under the transfer's feet) and then find the heir owns the group."""
+    api = Api(server.url)
+    owner, heir = register_user(api), register_user(api)
+    group = owner.api.post("/api/groups", {"name": unique_name("handover")}).json()
+    join_with_invite(heir, owner, group["id"])
+    group_id, heir_id = uuid.UUID(group["id"]), uuid.UUID(heir.id)
+    async with server_db(server) as transfer, server_db(server) as watcher:
+        async with transfer.transaction():
+            await transfer.execute("SELECT id FROM groups WHERE id = $1 FOR UPDATE", group_id)
+            deleting = asyncio.create_task(asyncio.to_thread(_delete_me, heir.api, {"password": heir.password}))
+            holder = await transfer.fetchval("SELECT pg_backend_pid()")
+            for _ in range(100):
+                waiting = await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", holder)
+                if waiting or deleting.done():
+                    break
+                await asyncio.sleep(0.05)
+            assert not deleting.done(), f"the deletion went ahead under a transfer: {deleting.result().text}"
+            await transfer.execute("UPDATE group_members SET role = 'owner' WHERE group_id = $1 AND user_id = $2",
+                                   group_id, heir_id)
+            await transfer.execute("UPDATE groups SET owner_id = $2 WHERE id = $1", group_id, heir_id)
+        refused = await deleting
+    assert _error(refused) == (409, "owned_groups_unresolved")
+    assert heir.api.get("/api/me").status_code == 200
 
 
 async def test_an_account_without_a_password_is_deleted_only_from_a_recent_sign_in(server: RunningServer) -> None:
