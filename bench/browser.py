@@ -96,7 +96,11 @@ BARE_PAGE = """async () => {
   const video = document.createElement('video');
   video.autoplay = true; video.muted = true; document.body.append(video);
   const rendered = new Promise((resolve) => {
-    b.ontrack = (e) => { if (e.track.kind === 'video') { video.srcObject = new MediaStream([e.track]); video.requestVideoFrameCallback(() => resolve(performance.now())); } };
+    b.ontrack = (e) => {
+      if (e.track.kind !== 'video') return;
+      video.srcObject = new MediaStream([e.track]);
+      video.requestVideoFrameCallback(() => resolve(performance.now()));
+    };
   });
   for (const track of stream.getTracks()) a.addTrack(track, stream);
   await a.setLocalDescription(await a.createOffer());
@@ -131,7 +135,8 @@ class Seat:
         """Clicks join; the time (ms) until the first remote camera frame is rendered."""
         first = asyncio.ensure_future(self.page.evaluate(FIRST_FRAME))
         clicked = await self.page.evaluate(
-            "() => { const t = performance.now(); [...document.querySelectorAll('button')].find((b) => b.textContent === 'Join with camera').click(); return t; }")
+            "() => { const t = performance.now();"
+            " [...document.querySelectorAll('button')].find((b) => b.textContent === 'Join with camera').click(); return t; }")
         return float(await first) - float(clicked)
 
     async def leave(self) -> None:
@@ -166,7 +171,8 @@ async def screen_share(browser: Browser, url: str, users: list[User]) -> dict[st
         await seat.page.get_by_role("button", name="Leave").wait_for()
     await seats[0].page.get_by_role("button", name="Share screen").click()
     viewer = seats[1].page
-    await viewer.wait_for_function("() => { const v = document.querySelector('video[data-kind=screen]'); return v && v.videoWidth > 0; }", timeout=30_000)
+    await viewer.wait_for_function(
+        "() => { const v = document.querySelector('video[data-kind=screen]'); return v && v.videoWidth > 0; }", timeout=30_000)
     await asyncio.sleep(3.0)  # let the bandwidth estimate ramp up
     measure = """async () => { const v = document.querySelector('video[data-kind=screen]');
       const a = v.getVideoPlaybackQuality().totalVideoFrames; await new Promise((r) => setTimeout(r, 5000));
@@ -186,7 +192,8 @@ async def glass_to_glass(browser: Browser, url: str, users: list[User], people: 
     viewer = others[0].page
     participant = await sender.page.evaluate("() => window.peershareCall.participantId")
     selector = f"video[data-kind=camera][data-participant='{participant}']"
-    await viewer.wait_for_function(f"() => {{ const v = document.querySelector(\"{selector}\"); return v && v.videoWidth > 0; }}", timeout=30_000)
+    await viewer.wait_for_function(
+        f"() => {{ const v = document.querySelector(\"{selector}\"); return v && v.videoWidth > 0; }}", timeout=30_000)
     await asyncio.sleep(3.0)
     latencies: list[float] = await viewer.evaluate(READ_STAMPS, [selector, 150])
     for seat in [sender, *others]:

@@ -12,7 +12,8 @@ router, so the senders cost next to nothing. Per scenario it prints:
 and finalize_s for a 10-minute intermediate (the recording's fragments looped with -c copy).
 With --one-core the compositor and ffmpeg run pinned to a single CPU.
 
-    PYTHONPATH=. .venv/bin/python bench/recording.py [--seconds 30] [--scenarios cameras2,cameras4,cameras8,screen1080] [--one-core]
+    PYTHONPATH=. .venv/bin/python bench/recording.py [--seconds 30] [--one-core]
+        [--scenarios cameras2,cameras4,cameras8,screen1080]
 """
 
 from __future__ import annotations

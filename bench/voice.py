@@ -27,7 +27,6 @@ import base64
 import functools
 import http.server
 import threading
-from pathlib import Path
 
 import numpy as np
 from playwright.async_api import async_playwright

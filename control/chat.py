@@ -80,7 +80,8 @@ class Chat:
             return self._same_send(earlier, channel_id)
         message = message_out(row)
         self.sent_total += 1
-        await self._realtime.hub.publish_to_group(channel["group_id"], message_frames("created", channel["group_id"], channel, message))
+        group_id = channel["group_id"]
+        await self._realtime.hub.publish_to_group(group_id, message_frames("created", group_id, channel, message))
         await self._notifier.notify(mentions, NewNotification(
             kind="mention", group_id=channel["group_id"], channel_id=channel_id, from_user_id=principal.user_id,
             message_id=message.id, text=body[:200]))
@@ -98,7 +99,8 @@ class Chat:
             mentions = await _mentioned(conn, channel, body, principal.user_id)
             row = await messages.edit_message(conn, message, body, mentions)
         result = message_out(row)
-        await self._realtime.hub.publish_to_group(channel["group_id"], message_frames("updated", channel["group_id"], channel, result))
+        group_id = channel["group_id"]
+        await self._realtime.hub.publish_to_group(group_id, message_frames("updated", group_id, channel, result))
         return result
 
     async def delete(self, principal: Principal, message_id: uuid.UUID) -> MessageOut:
@@ -106,7 +108,8 @@ class Chat:
             message, channel, _ = await self._own_or_moderated(conn, principal, message_id, moderated=True)
             row = await messages.delete_message(conn, message)
         result = message_out(row)
-        await self._realtime.hub.publish_to_group(channel["group_id"], message_frames("deleted", channel["group_id"], channel, result))
+        group_id = channel["group_id"]
+        await self._realtime.hub.publish_to_group(group_id, message_frames("deleted", group_id, channel, result))
         return result
 
     async def _own_or_moderated(self, conn: asyncpg.Connection, principal: Principal, message_id: uuid.UUID,

@@ -43,7 +43,8 @@ def notification_out(row: NotificationRow) -> NotificationOut:
     return NotificationOut(
         id=row.id, kind=NotificationKind(row.kind), group_id=row.group_id, channel_id=row.channel_id,
         from_user_id=row.from_user_id, from_name=row.from_name, invite_code=row.invite_code,
-        recording_id=row.recording_id, message_id=row.message_id, voice_channel_id=row.voice_channel_id, text=row.text, created_at=row.created_at,
+        recording_id=row.recording_id, message_id=row.message_id, voice_channel_id=row.voice_channel_id, text=row.text,
+        created_at=row.created_at,
         read=row.read_at is not None, muted=row.muted,
     )
 

@@ -136,7 +136,8 @@ def recording_out(row: RecordingRow, participants: list[ParticipantRow]) -> Reco
     return RecordingOut(
         id=row.id, group_id=row.group_id, channel_id=row.channel_id, call_id=row.call_id, title=row.title,
         state=RecordingState(row.state), started_by=row.started_by, stopped_by=row.stopped_by, started_at=row.started_at,
-        stopped_at=row.stopped_at, duration_s=row.duration_s, size_bytes=row.size_bytes, quality=RecordingQuality.model_validate(row.quality),
+        stopped_at=row.stopped_at, duration_s=row.duration_s, size_bytes=row.size_bytes,
+        quality=RecordingQuality.model_validate(row.quality),
         note=row.note,
         participants=[RecordingParticipantOut(user_id=p.user_id, display_name=p.display_name, consent=ConsentName(p.consent),
                                               decided_at=p.decided_at) for p in participants],

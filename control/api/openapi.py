@@ -98,7 +98,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
                 "content": {"application/json": {"schema": components.schema_of(ep.body)}},
             }
         if ep.response is not None:
-            ok: dict[str, Any] = {"description": "OK", "content": {"application/json": {"schema": components.schema_of(ep.response)}}}
+            schema = components.schema_of(ep.response)
+            ok: dict[str, Any] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
         elif ep.status == 302:
             ok = {"description": "Redirect"}
         else:

@@ -250,7 +250,8 @@ class Room:
             producer.close()  # the rights changed while it was being made
             raise PermissionDenied("you may no longer send that here", code=f"{SOURCE_PERMISSION[source].value}_not_allowed")
         peer.producers[source] = producer
-        producer.observer.on("close", lambda: peer.producers.pop(source, None) if peer.producers.get(source) is producer else None)
+        producer.observer.on(
+            "close", lambda: peer.producers.pop(source, None) if peer.producers.get(source) is producer else None)
         producer.events.on("score", lambda _score: self._update_quality(peer))
         if kind == "audio":
             for observer in self._observers:

@@ -21,8 +21,10 @@ _GRADE = (
 _RTT = "p.rtt_sum_ms / nullif(p.rtt_samples, 0)"
 _LOSS = "p.loss_sum_pct / nullif(p.loss_samples, 0)"
 # A live call's time in its current mode counts up to now.
-_P2P = "(c.p2p_seconds + CASE WHEN c.ended_at IS NULL AND c.mode = 'p2p' THEN extract(epoch FROM now() - c.mode_since) ELSE 0 END)"
-_SFU = "(c.sfu_seconds + CASE WHEN c.ended_at IS NULL AND c.mode = 'sfu' THEN extract(epoch FROM now() - c.mode_since) ELSE 0 END)"
+_P2P = ("(c.p2p_seconds + CASE WHEN c.ended_at IS NULL AND c.mode = 'p2p'"
+        " THEN extract(epoch FROM now() - c.mode_since) ELSE 0 END)")
+_SFU = ("(c.sfu_seconds + CASE WHEN c.ended_at IS NULL AND c.mode = 'sfu'"
+        " THEN extract(epoch FROM now() - c.mode_since) ELSE 0 END)")
 _DURATION = "extract(epoch FROM coalesce(c.ended_at, now()) - c.started_at)"
 
 _CALL_COLUMNS = (
@@ -41,7 +43,8 @@ _PARTICIPATIONS = (
     " LEFT JOIN LATERAL (SELECT bool_or(p.relayed) AS relayed, bool_or(p.screen_shared) AS screen_shared,"
     f"  avg({_RTT})::float8 AS rtt_avg_ms, avg({_LOSS})::float8 AS loss_avg_pct,"
     "   jsonb_agg(jsonb_build_object("
-    "   'user_id', p.user_id, 'display_name', coalesce(u.display_name, 'Deleted user'), 'joined_at', p.joined_at, 'left_at', p.left_at,"
+    "   'user_id', p.user_id, 'display_name', coalesce(u.display_name, 'Deleted user'),"
+    "   'joined_at', p.joined_at, 'left_at', p.left_at,"
     "   'left_reason', p.left_reason,"
     "   'media_path', CASE WHEN p.relayed THEN 'relay' ELSE p.media_path END,"
     f"  'rtt_ms', {_RTT}, 'loss_pct', {_LOSS}, 'quality', {_GRADE}, 'screen_shared', p.screen_shared)"

@@ -51,7 +51,8 @@ def test_passwords_are_stored_as_argon2_hashes(api: Api, server) -> None:  # typ
     user = register_user(api)
 
     async def stored_hash() -> str:
-        conn = await asyncpg.connect(server.settings.database_url, server_settings={"search_path": server.settings.database_schema})
+        conn = await asyncpg.connect(server.settings.database_url,
+                                     server_settings={"search_path": server.settings.database_schema})
         try:
             return str(await conn.fetchval("SELECT password_hash FROM users WHERE username = $1", user.username))
         finally:

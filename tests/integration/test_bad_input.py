@@ -152,7 +152,8 @@ json_values = st.recursive(
     max_leaves=20,
 )
 group_like = st.fixed_dictionaries({}, optional={
-    "name": json_values | st.text(max_size=120), "description": json_values, "privacy": json_values | st.sampled_from(["public", "private"]),
+    "name": json_values | st.text(max_size=120), "description": json_values,
+    "privacy": json_values | st.sampled_from(["public", "private"]),
     "member_limit": json_values | st.integers(-5, 200_000),
 })
 

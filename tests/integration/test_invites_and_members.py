@@ -127,7 +127,8 @@ def test_bulk_actions_report_each_user_and_keep_the_successes(api: Api) -> None:
                          {"action": "add", "user_ids": [u.id for u in newcomers] + [group.members[0].id,
                                                                                     "00000000-0000-0000-0000-000000000000"]})
     results = {r["user_id"]: (r["ok"], r["error"]) for r in invited.json()["results"]}
-    assert results[newcomers[0].id] == (True, None) and results["00000000-0000-0000-0000-000000000000"] == (False, "user_not_found")
+    assert results[newcomers[0].id] == (True, None)
+    assert results["00000000-0000-0000-0000-000000000000"] == (False, "user_not_found")
     assert results[group.members[0].id] == (False, "already_member")
     # Invited is not joined: each newcomer says yes with the invitation addressed to them.
     members = {m["user_id"] for m in owner.get(f"/api/groups/{group.id}/members").json()["members"]}

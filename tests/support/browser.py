@@ -86,7 +86,9 @@ class Person:
         """Serious and critical accessibility violations on the page as it is (axe-core)."""
         # Evaluated through DevTools, not as a <script> tag: the page's CSP refuses inline scripts.
         await self.page.evaluate(AXE.read_text())
-        result = await self.page.evaluate("async () => (await axe.run()).violations.map((v) => ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")), help: v.help}))")
+        result = await self.page.evaluate(
+            "async () => (await axe.run()).violations.map((v) =>"
+            " ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')), help: v.help}))")
         return [v for v in result if v["impact"] in ("serious", "critical")]
 
     async def screenshot(self, folder: Path, name: str) -> None:

@@ -57,7 +57,8 @@ def _app(state: ProviderState) -> Starlette:
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         if state.refuse_next:
             state.refuse_next = False
-            return RedirectResponse(f"{client[1]}?{urlencode({'error': 'access_denied', 'state': query['state']})}", status_code=302)
+            denied = urlencode({"error": "access_denied", "state": query["state"]})
+            return RedirectResponse(f"{client[1]}?{denied}", status_code=302)
         code = secrets.token_urlsafe(16)
         state.codes[code] = Grant(query["client_id"], client[1], query["code_challenge"], dict(state.next_profile))
         return RedirectResponse(f"{client[1]}?{urlencode({'code': code, 'state': query.get('state', '')})}", status_code=302)
