@@ -38,7 +38,11 @@ async def receiving_video(person: Person, senders: int) -> bool:
 
 
 async def test_people_chat_call_switch_to_the_sfu_and_share_a_screen(browser: Browser, server: RunningServer) -> None:
-    alice, bob, carol = [await Person.open(browser, server.url, n) for n in ("alice", "bob", "carol")]
+    # Noise suppression off: RNNoise in three browsers on the test machine's two cores takes the CPU
+    # this test measures the screen share with (each person has their own machine in real life);
+    # tests/e2e/test_voice.py tests the voice chain.
+    alice, bob, carol = [await Person.open(browser, server.url, n, voice={"suppression": False})
+                         for n in ("alice", "bob", "carol")]
     await alice.sign_up()
     await alice.screenshot(ARTIFACTS, "01-empty-workspace")
     await alice.create_group("Remote team")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -18,9 +19,13 @@ class Person:
         self.username = ""
 
     @classmethod
-    async def open(cls, browser: Browser, base_url: str, name: str) -> "Person":
+    async def open(cls, browser: Browser, base_url: str, name: str, *,
+                   voice: dict[str, object] | None = None) -> "Person":
+        """`voice`: this device's voice settings (webclient/src/voice/settings.ts) before the app loads."""
         context = await browser.new_context(base_url=base_url, permissions=["camera", "microphone"],
                                             viewport={"width": 1280, "height": 800})
+        if voice is not None:
+            await context.add_init_script(f"localStorage.setItem('peershare.voice', {json.dumps(json.dumps(voice))})")
         page = await context.new_page()
         return cls(page, base_url, name)
 
