@@ -17,6 +17,8 @@ from pathlib import Path
 
 import asyncpg
 
+from tests.support.nodes import free_port
+
 LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -67,18 +69,12 @@ def _redis_answers(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_redis() -> str:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("no Redis answers on 127.0.0.1:6379 and redis-server is not installed "
                            "(scripts/test installs it; or set TEST_REDIS_URL)")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
